@@ -1,0 +1,31 @@
+"""Entry point: `streamlit run app.py`. Loads settings, draws the shared sidebar, routes to the pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from dotenv import load_dotenv
+
+from llm import runtime
+from llm.config import load_settings
+from llm.errors import ConfigError
+from ui import sidebar
+
+runtime.preload()  # litellm loads in the background while the first page draws
+load_dotenv()
+st.set_page_config(page_title="Thinking Chat", page_icon="💬", layout="wide")
+
+try:
+    settings = load_settings()
+except ConfigError as err:
+    st.error(f"**Setting problem in your environment or .env:** {err}", icon="⚙️")
+    st.stop()
+
+st.session_state["limits"] = settings.limits
+st.session_state["choice"] = sidebar.draw(settings)
+if st.sidebar.button("New chat", key="new_chat", width="stretch"):
+    st.session_state["turns"] = []
+
+PAGES = Path(__file__).parent / "pages"
+st.navigation([st.Page(PAGES / "chat.py", title="Chat", icon="💬", default=True)]).run()

@@ -1,0 +1,1 @@
+"""The app's LLM library: providers, models, thinking levels, streaming and errors. No Streamlit here."""

@@ -1,0 +1,32 @@
+"""Model lists per provider: what a server has, or a short current list for cloud providers."""
+
+from __future__ import annotations
+
+import httpx
+
+from llm import ollama
+from llm.errors import LLMError, ServerUnreachable
+from llm.models import PROVIDERS, ModelInfo
+
+
+def compatible_models(base: str, api_key: str | None = None) -> list[ModelInfo]:
+    """Models an OpenAI-compatible server lists at `GET {base}/models` (LM Studio, llama.cpp, vLLM)."""
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    try:
+        response = httpx.get(base.rstrip("/") + "/models", headers=headers, timeout=httpx.Timeout(5.0))
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        raise ServerUnreachable(f"Could not list models at {base} ({type(exc).__name__}). "
+                                "Check the base URL (it usually ends in /v1) and that the server runs.") from None
+    return [ModelInfo(m["id"], provider="openai_compatible") for m in response.json().get("data", [])]
+
+
+def models_for(provider: str, base: str | None, api_key: str | None = None) -> list[ModelInfo]:
+    """The models to offer; raises `LLMError` when a local server cannot be asked."""
+    if provider == "ollama":
+        return ollama.list_models(base or "")
+    if provider == "openai_compatible":
+        if not base:
+            raise LLMError("Enter the server's base URL, e.g. http://localhost:1234/v1 for LM Studio.")
+        return compatible_models(base, api_key)
+    return [ModelInfo(name, provider=provider) for name in PROVIDERS[provider].models]

@@ -1,0 +1,131 @@
+"""A conversation as data: turns that streamed events fill in, and its Markdown and JSON exports."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from llm.events import Event, Stats
+
+Status = Literal["complete", "streaming", "stopped", "error"]
+
+
+@dataclass
+class Turn:
+    role: Literal["user", "assistant"]
+    content: str = ""
+    thinking: str = ""
+    status: Status = "complete"
+    error: str = ""
+    notice: str = ""  # "Loading model… 3 s", "retrying in 1.2 s" while waiting
+    stats: Stats | None = None
+    settings: dict[str, str] = field(default_factory=dict)  # provider, model, thinking: never a key
+
+    def apply(self, event: Event) -> None:
+        """Fold one event into the turn, so a stopped or failed reply keeps what arrived."""
+        match event.kind:
+            case "thinking":
+                self.thinking += event.text
+                self.notice = ""
+            case "answer":
+                self.content += event.text
+                self.notice = ""
+            case "waiting" | "retry":
+                self.notice = event.text
+            case "error":
+                self.status, self.error, self.notice = "error", event.text, ""
+            case "usage" | "done":
+                self.stats = event.stats or self.stats
+                if event.kind == "done" and self.status == "streaming":
+                    self.status = "complete"
+
+    def stop(self) -> None:
+        """Mark a reply whose stream was cut short by the user."""
+        if self.status == "streaming":
+            self.status, self.notice = "stopped", ""
+            if self.stats and self.stats.ended is None:
+                self.stats.ended = time.monotonic()
+
+    @property
+    def thought_label(self) -> str:
+        secs = self.stats.thinking_seconds if self.stats else None
+        return f"Thought for {secs:.1f} s" if secs is not None else "Thinking"
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.thinking:
+            out["thinking"] = self.thinking
+        if self.role == "assistant":
+            out["status"] = self.status
+            if self.error:
+                out["error"] = self.error
+            if self.settings:
+                out["settings"] = dict(self.settings)
+            if self.stats:
+                out["figures"] = self.stats.as_dict()
+        return out
+
+
+def history(turns: Iterable[Turn]) -> list[dict[str, str]]:
+    """The message list sent to a model: user turns and the answers (thinking and errors left out)."""
+    return [{"role": t.role, "content": t.content} for t in turns if t.role == "user" or t.content]
+
+
+def answer_chunks(
+    events: Iterable[Event], turn: Turn, redraw: Callable[[Turn], None], interval: float = 0.08
+) -> Iterator[str]:
+    """Feed `st.write_stream` batched answer text; call `redraw` for thinking and status changes.
+
+    Each update re-sends the whole text to the browser, so text is batched to at most one update
+    per `interval` seconds; everything is folded into `turn` as it arrives.
+    """
+    pending = ""
+    last_answer = last_redraw = 0.0
+    for event in events:
+        turn.apply(event)
+        now = time.monotonic()
+        if event.kind == "answer":
+            if not pending and turn.content == event.text:
+                redraw(turn)  # the first answer text: collapse the thinking block
+            pending += event.text
+            if now - last_answer >= interval:
+                yield pending
+                pending, last_answer = "", now
+        elif event.kind != "thinking" or now - last_redraw >= interval:
+            if pending:
+                yield pending
+                pending, last_answer = "", now
+            redraw(turn)
+            last_redraw = now
+    if pending:
+        yield pending
+
+
+def _settings_line(settings: dict[str, str]) -> str:
+    return " · ".join(f"{k}: {v}" for k, v in settings.items() if v)
+
+
+def to_markdown(turns: list[Turn], settings: dict[str, str]) -> str:
+    lines = ["# Conversation", "", f"_{_settings_line(settings)}_", ""]
+    for turn in turns:
+        if turn.role == "user":
+            lines += ["## You", "", turn.content, ""]
+            continue
+        lines += [f"## Assistant ({_settings_line(turn.settings)})" if turn.settings else "## Assistant", ""]
+        if turn.thinking:
+            quoted = "\n".join(f"> {line}" for line in turn.thinking.splitlines())
+            lines += [f"> **Thinking** ({turn.thought_label.lower()})", ">", quoted, ""]
+        lines += [turn.content, ""]
+        if turn.status != "complete":
+            lines += [f"_[{turn.status}{': ' + turn.error if turn.error else ''}]_", ""]
+        if turn.stats:
+            lines += [f"_{turn.stats.caption()}_", ""]
+    return "\n".join(lines)
+
+
+def to_json(turns: list[Turn], settings: dict[str, str]) -> str:
+    return json.dumps({"settings": settings, "messages": [t.as_dict() for t in turns]}, indent=2,
+                      ensure_ascii=False)

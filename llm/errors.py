@@ -1,0 +1,163 @@
+"""User-facing errors: each says what happened and what to do, and keeps the HTTP status.
+
+Third-party exceptions are translated here, at one boundary (`translate`), never in the pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+
+class LLMError(Exception):
+    """An error a user can act on. `str(err)` is the message shown in the chat."""
+
+    title = "The request failed"
+    retryable = False
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class ServerUnreachable(LLMError):
+    title = "Server not reachable"
+    retryable = True
+
+
+class ModelNotFound(LLMError):
+    title = "Model not found"
+
+
+class MissingKey(LLMError):
+    title = "API key missing"
+
+
+class AuthFailed(LLMError):
+    title = "API key rejected"
+
+
+class RateLimited(LLMError):
+    title = "Rate limited"
+    retryable = True
+
+
+class ServerBusy(LLMError):
+    title = "Server busy"
+    retryable = True
+
+
+class ServerError(LLMError):
+    title = "Server error"
+    retryable = True
+
+
+class TimedOut(LLMError):
+    title = "Timed out"
+    retryable = True
+
+
+class ThinkingUnsupported(LLMError):
+    title = "This model cannot think"
+
+
+class BadRequest(LLMError):
+    title = "Request rejected"
+
+
+class StreamBroken(LLMError):
+    """The reply began, then broke: never retried, since a retry would repeat the text already shown."""
+
+    title = "Reply interrupted"
+
+
+class ConfigError(LLMError):
+    title = "Bad setting"
+
+
+def ollama_unreachable(base_url: str) -> ServerUnreachable:
+    return ServerUnreachable(
+        f"Ollama is not reachable at {base_url}. Start it with `ollama serve` "
+        "(or check OLLAMA_API_BASE), then send your message again."
+    )
+
+
+def ollama_model_missing(model: str) -> ModelNotFound:
+    return ModelNotFound(
+        f"The model `{model}` is not on this Ollama server. Run `ollama pull {model}`, "
+        "or pick another model in the sidebar.",
+        status=404,
+    )
+
+
+def _server_message(exc: BaseException) -> str:
+    """The server's own words, without litellm's prefixes ('litellm.NotFoundError: ...')."""
+    text = getattr(exc, "message", None) or str(exc)
+    text = str(text)
+    for marker in ('"error":"', '"error": "', "Exception - ", "Error: "):
+        if marker in text:
+            text = text.rsplit(marker, 1)[1]
+    return text.strip().rstrip('"}').strip() or type(exc).__name__
+
+
+def translate(
+    exc: BaseException, *, provider: str, model: str, base_url: str | None, key_var: str | None,
+    started: bool = False,
+) -> LLMError:
+    """Map any exception from a provider call to an `LLMError` that tells the user what to do.
+
+    `started` is True once output arrived: then every failure is a `StreamBroken`, never retried.
+    """
+    if isinstance(exc, LLMError):
+        return exc
+    import litellm  # already loaded by the caller; imported here to keep module import cheap
+
+    status = getattr(exc, "status_code", None)
+    detail = _server_message(exc)
+    original = getattr(exc, "original_exception", None)
+    if started:
+        reason = "the server stopped sending" if isinstance(exc, asyncio.TimeoutError) else detail
+        return StreamBroken(
+            f"The reply was cut off ({reason}). What arrived is kept; press Regenerate to try again.",
+            status=status,
+        )
+    is_ollama = provider == "ollama"
+    where = base_url or provider
+    if isinstance(exc, litellm.MidStreamFallbackError) and original is not None:
+        return translate(original, provider=provider, model=model, base_url=base_url, key_var=key_var)
+    if isinstance(exc, (asyncio.TimeoutError, litellm.Timeout)):
+        return TimedOut(
+            f"No answer from {where} in time. The model may still be loading or the server is "
+            "overloaded; try again, or raise LLM_FIRST_TOKEN_TIMEOUT.",
+            status=status,
+        )
+    if isinstance(exc, litellm.APIConnectionError) or isinstance(exc, (ConnectionError, OSError)):
+        if is_ollama:
+            return ollama_unreachable(base_url or "http://localhost:11434")
+        return ServerUnreachable(
+            f"Could not connect to {where} ({detail}). Check the address and your network, then try again."
+        )
+    if isinstance(exc, litellm.AuthenticationError) or status in (401, 403):
+        var = key_var or "the provider's API key"
+        return AuthFailed(f"{provider} rejected the API key. Check {var} (or the key in the sidebar).",
+                          status=status)
+    if isinstance(exc, litellm.NotFoundError) or status == 404:
+        if is_ollama:
+            return ollama_model_missing(model)
+        return ModelNotFound(f"{provider} does not know the model `{model}` ({detail}). Pick another model.",
+                             status=status)
+    if isinstance(exc, litellm.RateLimitError) or status == 429:
+        return RateLimited(f"{provider} is rate limiting requests ({detail}). Wait a moment and try again.",
+                           status=429)
+    if "does not support thinking" in detail:
+        return ThinkingUnsupported(
+            f"`{model}` cannot think. Set Thinking to Off (or pick a thinking model) and send again.", status=400
+        )
+    if isinstance(exc, litellm.ServiceUnavailableError) or status == 503:
+        return ServerBusy(f"{where} is busy ({detail}). Try again in a moment.", status=503)
+    if isinstance(exc, litellm.BadRequestError) or status == 400:
+        return BadRequest(f"{provider} rejected the request: {detail}", status=status)
+    if status is not None and status >= 500 or isinstance(exc, litellm.InternalServerError):
+        return ServerError(f"{where} failed ({detail}). Try again; if it keeps failing, check the server's log.",
+                           status=status)
+    return LLMError(f"{provider} request failed: {detail}", status=status)

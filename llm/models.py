@@ -1,0 +1,115 @@
+"""Providers and model facts as data: what each provider needs, and what each model can do."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+from llm.thinking import Style
+
+
+@dataclass(frozen=True)
+class Provider:
+    id: str
+    label: str
+    prefix: str  # litellm's model prefix
+    key_var: str | None = None  # environment variable holding the API key
+    models: tuple[str, ...] = ()  # a short current list; any other name can be typed
+    needs_base_url: bool = False
+    key_optional: bool = False
+
+
+PROVIDERS: dict[str, Provider] = {
+    p.id: p
+    for p in (
+        Provider("ollama", "Ollama", "ollama_chat/"),
+        Provider("openai", "OpenAI", "openai/", "OPENAI_API_KEY",
+                 ("gpt-5", "gpt-5-mini", "gpt-5-nano", "o4-mini", "gpt-4.1", "gpt-4.1-mini")),
+        Provider("anthropic", "Anthropic", "anthropic/", "ANTHROPIC_API_KEY",
+                 ("claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5")),
+        Provider("gemini", "Google Gemini", "gemini/", "GEMINI_API_KEY",
+                 ("gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite")),
+        Provider("openrouter", "OpenRouter", "openrouter/", "OPENROUTER_API_KEY",
+                 ("openai/gpt-oss-120b", "deepseek/deepseek-r1", "anthropic/claude-sonnet-4.5",
+                  "google/gemini-2.5-flash", "meta-llama/llama-3.3-70b-instruct")),
+        Provider("groq", "Groq", "groq/", "GROQ_API_KEY",
+                 ("openai/gpt-oss-120b", "openai/gpt-oss-20b", "qwen/qwen3-32b", "llama-3.3-70b-versatile")),
+        Provider("openai_compatible", "OpenAI-compatible server", "openai/", "OPENAI_COMPATIBLE_API_KEY",
+                 needs_base_url=True, key_optional=True),
+    )
+}
+
+DEFAULT_OLLAMA_BASE = "http://localhost:11434"
+DEFAULT_COMPATIBLE_BASE = "http://localhost:1234/v1"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One model as a server or a provider list describes it."""
+
+    name: str
+    provider: str = "ollama"
+    capabilities: frozenset[str] = field(default_factory=frozenset)
+    family: str = ""
+    parameter_size: str = ""
+    quantization: str = ""
+    size: int = 0  # bytes on disk
+
+    @property
+    def label(self) -> str:
+        """'qwen3:8b · 8.2B · 5.2 GB' for the model picker."""
+        parts = [self.name, self.parameter_size, human_bytes(self.size) if self.size else ""]
+        return " · ".join(p for p in parts if p)
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1000:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"
+
+
+def is_gpt_oss(name: str, family: str = "") -> bool:
+    return family == "gptoss" or bool(re.search(r"(^|/)gpt-oss", name))
+
+
+_OPENAI_REASONING = re.compile(r"^(o\d|gpt-5)")
+_ANTHROPIC_THINKING = re.compile(r"claude-(3-7|sonnet-4|opus-4|haiku-4)")
+_GEMINI_THINKING = re.compile(r"gemini-(2\.5|3)")
+
+
+def thinking_style(info: ModelInfo) -> Style:
+    """How a model thinks, from its provider, its reported capabilities and its name."""
+    name = info.name.lower()
+    match info.provider:
+        case "ollama":
+            if "thinking" not in info.capabilities:
+                return "none"
+            return "ollama-effort" if is_gpt_oss(name, info.family) else "ollama-toggle"
+        case "openai":
+            return "openai-effort" if _OPENAI_REASONING.search(name) else "none"
+        case "anthropic":
+            return "anthropic-budget" if _ANTHROPIC_THINKING.search(name) else "none"
+        case "gemini":
+            return "gemini-effort" if _GEMINI_THINKING.search(name) else "none"
+        case "groq" | "openrouter":
+            return "openai-effort" if is_gpt_oss(name) or _OPENAI_REASONING.search(name.split("/")[-1]) else "none"
+    return "none"
+
+
+def normalize_model(provider: str, model: str) -> str:
+    """Accept `ollama/NAME` or `ollama_chat/NAME` (the forms `.env` files use) as plain NAME."""
+    if provider == "ollama":
+        for prefix in ("ollama_chat/", "ollama/"):
+            if model.startswith(prefix):
+                return model[len(prefix):]
+    prefix = PROVIDERS[provider].prefix
+    return model[len(prefix):] if model.startswith(prefix) and provider != "openrouter" else model
+
+
+def env_key(provider: str) -> str | None:
+    """The provider's key from the environment (or `.env`, once loaded), if set."""
+    var = PROVIDERS[provider].key_var
+    return os.environ.get(var) or None if var else None

@@ -1,0 +1,313 @@
+"""One streaming API for every provider: typed events, retries before the first token, timeouts."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from llm import runtime
+from llm.errors import LLMError, MissingKey, StreamBroken, TimedOut, translate
+from llm.events import Event, Stats
+from llm.models import DEFAULT_OLLAMA_BASE, PROVIDERS, env_key
+from llm.thinking import Level, Style, wire
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Timeouts (seconds) and retry policy. `first_token` must cover a cold load of a 20B model."""
+
+    connect: float = 5.0
+    first_token: float = 300.0
+    stall: float = 60.0
+    retries: int = 3
+    backoff: float = 0.5  # first retry delay; doubles each time, with jitter
+    backoff_cap: float = 8.0
+    notice_every: float = 1.0  # how often a `waiting` event reports progress before the first token
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a request goes. The key is never printed (repr=False) nor exported."""
+
+    provider: str
+    model: str
+    api_base: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+
+    @property
+    def base_url(self) -> str | None:
+        if self.provider == "ollama":
+            return self.api_base or DEFAULT_OLLAMA_BASE
+        return self.api_base
+
+    @property
+    def litellm_model(self) -> str:
+        return PROVIDERS[self.provider].prefix + self.model
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    target: Target
+    messages: list[dict[str, str]]
+    style: Style = "none"
+    level: Level | None = None
+    system: str = ""
+    temperature: float | None = None
+    max_tokens: int | None = None
+    show_thinking: bool = True
+
+
+class ThinkSplitter:
+    """Splits `<think>…</think>` written inline in answer text into thinking and answer parts.
+
+    Tags may arrive cut across chunks; a possible partial tag is held back until the next chunk.
+    """
+
+    OPEN, CLOSE = "<think>", "</think>"
+
+    def __init__(self) -> None:
+        self._buf = ""
+        self._inside = False
+        self._seen_text = False
+
+    def feed(self, text: str) -> list[tuple[str, str]]:
+        """Return (kind, text) pieces, kind being "thinking" or "answer"."""
+        self._buf += text
+        out: list[tuple[str, str]] = []
+        while self._buf:
+            tag = self.CLOSE if self._inside else self.OPEN
+            kind = "thinking" if self._inside else "answer"
+            at = self._buf.find(tag)
+            if at >= 0 and (self._inside or not (self._seen_text or self._buf[:at].strip())):
+                self._emit(out, kind, self._buf[:at])
+                self._buf = self._buf[at + len(tag):]
+                self._inside = not self._inside
+                if not self._inside:
+                    self._buf = self._buf.lstrip("\n")
+                continue
+            keep = _partial_suffix(self._buf, tag)
+            self._emit(out, kind, self._buf[: len(self._buf) - keep])
+            self._buf = self._buf[len(self._buf) - keep:]
+            break
+        return out
+
+    def flush(self) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        self._emit(out, "thinking" if self._inside else "answer", self._buf)
+        self._buf = ""
+        return out
+
+    def _emit(self, out: list[tuple[str, str]], kind: str, text: str) -> None:
+        if text:
+            out.append((kind, text))
+            self._seen_text = self._seen_text or bool(text.strip())
+
+
+def _partial_suffix(text: str, tag: str) -> int:
+    """Length of the longest end of `text` that could start `tag`."""
+    for n in range(min(len(tag) - 1, len(text)), 0, -1):
+        if tag.startswith(text[-n:]):
+            return n
+    return 0
+
+
+def backoff_delay(attempt: int, limits: Limits) -> float:
+    """Exponential backoff with full jitter around the nominal delay."""
+    nominal = min(limits.backoff_cap, limits.backoff * 2**attempt)
+    return nominal * random.uniform(0.5, 1.5)
+
+
+def request_kwargs(req: ChatRequest, limits: Limits) -> dict[str, Any]:
+    """Everything passed to `litellm.acompletion` for this request."""
+    import httpx
+
+    target = req.target
+    provider = PROVIDERS[target.provider]
+    messages = ([{"role": "system", "content": req.system}] if req.system.strip() else []) + [
+        {"role": m["role"], "content": m["content"]} for m in req.messages
+    ]
+    kwargs: dict[str, Any] = {
+        "model": target.litellm_model,
+        "messages": messages,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+        "timeout": httpx.Timeout(max(limits.first_token, limits.stall), connect=limits.connect),
+        **wire(req.style, req.level),
+    }
+    if req.temperature is not None:
+        kwargs["temperature"] = req.temperature
+    if req.max_tokens:
+        kwargs["max_tokens"] = req.max_tokens
+    if target.base_url:
+        kwargs["api_base"] = target.base_url
+    key = target.api_key or (env_key(target.provider) if provider.key_var else None)
+    if provider.key_var and not key:
+        if not provider.key_optional:
+            raise MissingKey(
+                f"{provider.label} needs an API key. Set {provider.key_var} in your environment or .env, "
+                "or paste a key in the sidebar (kept for this session only)."
+            )
+        key = "not-needed"  # local OpenAI-compatible servers accept any key
+    if key:
+        kwargs["api_key"] = key
+    return kwargs
+
+
+async def stream_chat(req: ChatRequest, limits: Limits = Limits()) -> AsyncIterator[Event]:
+    """Stream one reply as events. Always ends with a `done` event; failures arrive as an `error` event."""
+    stats = Stats()
+    try:
+        async for event in _stream(req, limits, stats):
+            yield event
+    finally:
+        stats.ended = stats.ended or time.monotonic()
+        if stats.thinking_started is not None and stats.thinking_ended is None:
+            stats.thinking_ended = stats.ended
+    yield Event("done", stats=stats)
+
+
+async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterator[Event]:
+    target = req.target
+    key_var = PROVIDERS[target.provider].key_var
+
+    def to_error(exc: BaseException, started: bool) -> LLMError:
+        return translate(exc, provider=target.provider, model=target.model, base_url=target.base_url,
+                         key_var=key_var, started=started)
+
+    try:
+        kwargs = request_kwargs(req, limits)
+    except LLMError as err:
+        yield Event("error", text=str(err), error=err)
+        return
+    stream: Any = None
+    first: Any = None
+    for attempt in range(limits.retries + 1):
+        opening = asyncio.ensure_future(_open(kwargs))
+        try:
+            async for event in _await_first(opening, limits, stats):
+                yield event
+            stream, first = opening.result()
+            break
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message for the user
+            err = to_error(exc, started=False)
+            if not err.retryable or attempt == limits.retries:
+                yield Event("error", text=str(err), error=err)
+                return
+            delay = backoff_delay(attempt, limits)
+            stats.retries += 1
+            yield Event("retry", text=f"{err.title}: retrying in {delay:.1f} s ({attempt + 1}/{limits.retries})")
+            await asyncio.sleep(delay)
+        finally:
+            if not opening.done():
+                opening.cancel()
+    stats.first_byte = stats.first_byte or time.monotonic()
+    splitter = ThinkSplitter()
+    try:
+        chunk = first
+        while chunk is not None:
+            for event in _chunk_events(chunk, splitter, stats, req.show_thinking):
+                yield event
+            chunk = await _next(stream, limits.stall)
+        for kind, text in splitter.flush():
+            event = _text_event(kind, text, stats, req.show_thinking)
+            if event:
+                yield event
+    except Exception as exc:  # noqa: BLE001
+        err = to_error(exc, started=True)
+        if isinstance(exc, asyncio.TimeoutError):
+            err = StreamBroken(f"The server stopped sending for {limits.stall:.0f} s. What arrived is kept; "
+                               "press Regenerate to try again.")
+        yield Event("error", text=str(err), error=err)
+    finally:
+        await _close(stream)
+
+
+async def _open(kwargs: dict[str, Any]) -> tuple[Any, Any]:
+    """Send the request and wait for its first chunk (a generator raises only at its first `next`)."""
+    litellm = await asyncio.to_thread(runtime.litellm)
+    stream = await litellm.acompletion(**kwargs)
+    try:
+        first = await stream.__anext__()
+    except StopAsyncIteration:
+        first = None
+    except BaseException:
+        await _close(stream)
+        raise
+    return stream, first
+
+
+async def _await_first(opening: asyncio.Future[Any], limits: Limits, stats: Stats) -> AsyncIterator[Event]:
+    """Wait for the first chunk, reporting progress every `notice_every` seconds; time out at `first_token`."""
+    began = time.monotonic()
+    while True:
+        done, _ = await asyncio.wait({opening}, timeout=limits.notice_every)
+        if done:
+            opening.result()  # re-raises the failure, if any
+            return
+        waited = time.monotonic() - began
+        if waited >= limits.first_token:
+            opening.cancel()
+            err = TimedOut(
+                f"No first token after {limits.first_token:.0f} s. The model may be too large to load, or "
+                "the server is stuck; raise LLM_FIRST_TOKEN_TIMEOUT or try a smaller model."
+            )
+            err.retryable = False  # waiting that long again would only double the wait
+            raise err
+        yield Event("waiting", text=f"Loading model… {waited:.0f} s")
+
+
+async def _next(stream: Any, stall: float) -> Any:
+    try:
+        return await asyncio.wait_for(stream.__anext__(), stall)
+    except StopAsyncIteration:
+        return None
+
+
+async def _close(stream: Any) -> None:
+    aclose = getattr(stream, "aclose", None)
+    if aclose is None:
+        return
+    try:
+        await aclose()
+    except Exception:  # noqa: BLE001 - closing a broken stream may fail again; nothing to tell the user
+        pass
+
+
+def _chunk_events(chunk: Any, splitter: ThinkSplitter, stats: Stats, show_thinking: bool) -> list[Event]:
+    events: list[Event] = []
+    usage = getattr(chunk, "usage", None)
+    choices = getattr(chunk, "choices", None) or []
+    if choices:
+        delta = choices[0].delta
+        reasoning = getattr(delta, "reasoning_content", None)
+        if reasoning:
+            events.append(_text_event("thinking", reasoning, stats, show_thinking))
+        if delta.content:
+            for kind, text in splitter.feed(delta.content):
+                events.append(_text_event(kind, text, stats, show_thinking))
+        if choices[0].finish_reason:
+            stats.finish_reason = choices[0].finish_reason
+    if usage and getattr(usage, "completion_tokens", None):
+        stats.prompt_tokens = usage.prompt_tokens
+        stats.completion_tokens = usage.completion_tokens
+        events.append(Event("usage", stats=stats))
+    return [e for e in events if e is not None]
+
+
+def _text_event(kind: str, text: str, stats: Stats, show_thinking: bool) -> Event | None:
+    now = time.monotonic()
+    stats.first_token = stats.first_token or now
+    if kind == "thinking":
+        stats.thinking_started = stats.thinking_started or now
+        stats.thinking_chars += len(text)
+        return Event("thinking", text=text) if show_thinking else None
+    if not text:
+        return None
+    if stats.thinking_started is not None and stats.thinking_ended is None:
+        stats.thinking_ended = now
+    stats.answer_chars += len(text)
+    return Event("answer", text=text)

@@ -1,0 +1,65 @@
+"""The chat page: history, a streamed reply with live thinking, stop, regenerate and export."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from llm import runtime
+from llm.conversation import Turn, history, to_json, to_markdown
+from llm.stream import stream_chat
+from ui.turns import LiveReply, draw_turn
+
+choice = st.session_state["choice"]
+limits = st.session_state["limits"]
+turns: list[Turn] = st.session_state.setdefault("turns", [])
+
+for turn in turns:
+    turn.stop()  # a reply still marked streaming was cut off by Stop or another click
+
+st.title("💬 Chat")
+if not turns:
+    st.caption(f"Talking to **{choice.target.model or 'no model yet'}** via {choice.settings['provider']}. "
+               "Thinking streams live above each answer.")
+
+for turn in turns:
+    with st.chat_message(turn.role):
+        if turn.role == "assistant":
+            draw_turn(turn, choice.show_thinking)
+        else:
+            st.markdown(turn.content)
+
+
+def reply() -> None:
+    """Stream an answer to the conversation so far into a new assistant turn."""
+    turn = Turn("assistant", status="streaming", settings=choice.settings)
+    request = choice.request(history(turns))
+    turns.append(turn)
+    with st.chat_message("assistant"):
+        LiveReply(choice.show_thinking).stream(runtime.iterate(stream_chat(request, limits)), turn)
+
+
+prompt = st.chat_input("Ask anything", submit_mode="stop", key="prompt")
+last = turns[-1] if turns else None
+if last is not None and last.role == "assistant" and not prompt:
+    cols = st.columns([1, 1, 1, 4])
+    if cols[0].button("Regenerate", key="regenerate", help="Ask again for the last reply"):
+        turns.pop()
+        st.rerun()  # the rerun below sees a dangling user turn and answers it
+    settings = choice.settings
+    cols[1].download_button("Download Markdown", to_markdown(turns, settings), "conversation.md", "text/markdown",
+                            key="export_md")
+    cols[2].download_button("Download JSON", to_json(turns, settings), "conversation.json", "application/json",
+                            key="export_json")
+
+if prompt:
+    if not choice.target.model:
+        st.error("Pick or type a model in the sidebar first.")
+        st.stop()
+    turns.append(Turn("user", prompt))
+    with st.chat_message("user"):
+        st.markdown(prompt)
+    reply()
+    st.rerun()
+elif last is not None and last.role == "user":
+    reply()
+    st.rerun()

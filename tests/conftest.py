@@ -1,0 +1,46 @@
+"""Shared fixtures: a loopback Ollama-protocol server, and the app under AppTest pointed at it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from llm.models import PROVIDERS
+from tests.fake_ollama import FakeOllama
+
+ENTRY = Path(__file__).parent / "app_entry" / "main.py"
+APP_VARS = ("MODEL_PROVIDER", "MODEL", "OLLAMA_API_BASE", "OLLAMA_THINKING", "OLLAMA_HIDE_THINKING",
+            "OPENAI_COMPATIBLE_API_BASE", "LLM_CONNECT_TIMEOUT", "LLM_FIRST_TOKEN_TIMEOUT",
+            "LLM_STALL_TIMEOUT", "LLM_RETRIES")
+
+
+@pytest.fixture
+def ollama() -> Iterator[FakeOllama]:
+    with FakeOllama() as server:
+        yield server
+
+
+@pytest.fixture
+def app_env(ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch) -> FakeOllama:
+    """A clean environment (no keys, no `.env` values) that points the app at the test server."""
+    for var in APP_VARS + tuple(p.key_var for p in PROVIDERS.values() if p.key_var):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("OLLAMA_API_BASE", ollama.url)
+    monkeypatch.setenv("MODEL", "gpt-oss:20b")
+    return ollama
+
+
+@pytest.fixture
+def make_app(app_env: FakeOllama) -> Callable[[], AppTest]:
+    """Build an AppTest of app.py (through tests/app_entry, see its docstring) and run it once."""
+
+    def build(timeout: float = 30) -> AppTest:
+        at = AppTest.from_file(str(ENTRY), default_timeout=timeout)
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return build

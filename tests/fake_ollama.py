@@ -1,0 +1,675 @@
+"""A loopback server that speaks Ollama's HTTP API, for tests and demos.
+
+Serve it by hand with ``python -m tests.fake_ollama --port 11434 [--token-delay 0.05]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import islice
+from typing import Any, Self
+from urllib.parse import urlsplit
+
+TOKEN_RE = re.compile(r"\S+\s*|\s+")
+THINK_LEVELS = ("low", "medium", "high")
+STATUS_FAULTS = {
+    "404": (404, "model '{model}' not found"),
+    "500": (500, "llama runner process has terminated: exit status 2"),
+    "503": (503, "server busy, please try again.  maximum pending requests exceeded"),
+    "429": (429, "too many requests"),
+    "400": (400, "invalid request"),
+}
+STREAM_FAULTS = ("drop", "stall", "slow_first_byte", "error_line")
+MID_STREAM_ERROR = "an error was encountered while running the model: unexpected EOF"
+PULL_MISSING = "pull model manifest: file does not exist"
+MODIFIED_AT = "2025-10-01T12:00:00.000000Z"
+DEFAULT_KEEP_ALIVE = 300.0
+CONTEXT_LENGTH = 32768
+PROMPT_EVAL_NS = 2_000_000
+KEEP_ALIVE_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+@dataclass
+class FakeModel:
+    """An installed (or pullable) model and the canned reply it streams."""
+
+    name: str
+    capabilities: list[str] = field(default_factory=lambda: ["completion"])
+    family: str = "llama"
+    parameter_size: str = "7B"
+    quantization_level: str = "Q4_K_M"
+    size: int = 4_000_000_000
+    thinking: str = "Let me think about this. The user said {prompt}."
+    answer: str = "You said: {prompt}"
+    answer_tokens: int | None = None
+    inline_think: bool = False
+
+
+@dataclass
+class Recorded:
+    """One request as the server received it."""
+
+    method: str
+    path: str
+    body: dict | None
+    arrived: float
+
+
+@dataclass
+class _Fault:
+    kind: str
+    model: str | None
+    remaining: int
+    after: int
+    seconds: float
+
+
+class _Stopped(Exception):
+    """The server is stopping: abandon the response in flight."""
+
+
+def _default_models() -> list[FakeModel]:
+    return [
+        FakeModel(
+            "gpt-oss:20b", ["completion", "tools", "thinking"], "gptoss", "20.9B", "MXFP4", 13_780_000_000
+        ),
+        FakeModel("qwen3:8b", ["completion", "tools", "thinking"], "qwen3", "8.2B", size=5_225_000_000),
+        FakeModel("llama3.2:3b", ["completion", "tools"], "llama", "3.2B", size=2_019_000_000),
+        FakeModel("gemma3:4b", ["completion", "vision"], "gemma3", "4.3B", size=3_338_000_000),
+        FakeModel(
+            "deepseek-inline:7b", ["completion"], "qwen2", "7.6B", size=4_683_000_000, inline_think=True
+        ),
+    ]
+
+
+def _default_pullable() -> list[FakeModel]:
+    return [
+        FakeModel("qwen3:0.6b", ["completion", "thinking"], "qwen3", "751.63M", size=522_000_000),
+        FakeModel("deepseek-r1:1.5b", ["completion", "thinking"], "qwen2", "1.8B", size=1_117_000_000),
+    ]
+
+
+def _rfc3339(moment: datetime | None = None) -> str:
+    return (moment or datetime.now(UTC)).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _tokens(text: str) -> list[str]:
+    return TOKEN_RE.findall(text)
+
+
+def _find(models: list[FakeModel], name: str) -> FakeModel | None:
+    return next((m for m in models if name in (m.name, m.name.removesuffix(":latest"))), None)
+
+
+def _request_name(body: dict) -> str:
+    """The model a request names: Ollama takes "model", litellm sends "name"."""
+    return str(body.get("model") or body.get("name") or "")
+
+
+def _digest(model: FakeModel, salt: str = "") -> str:
+    return hashlib.sha256(f"{model.name}{salt}".encode()).hexdigest()
+
+
+def _details(model: FakeModel) -> dict:
+    return {
+        "parent_model": "",
+        "format": "gguf",
+        "family": model.family,
+        "families": [model.family],
+        "parameter_size": model.parameter_size,
+        "quantization_level": model.quantization_level,
+    }
+
+
+def _listing(model: FakeModel) -> dict:
+    """The fields /api/tags and /api/ps share."""
+    return {
+        "name": model.name,
+        "model": model.name,
+        "size": model.size,
+        "digest": _digest(model),
+        "details": _details(model),
+    }
+
+
+def _parameter_count(size: str) -> int:
+    match = re.fullmatch(r"([\d.]+)([KMB])", size)
+    if match is None:
+        return 0
+    return int(float(match[1]) * {"K": 1e3, "M": 1e6, "B": 1e9}[match[2]])
+
+
+def _keep_alive_seconds(value: object) -> float:
+    """Seconds a model stays loaded; negative means forever, like Ollama's keep_alive."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    match = re.fullmatch(r"(-?\d+(?:\.\d+)?)(ms|s|m|h)?", str(value).strip())
+    if match is None:
+        return DEFAULT_KEEP_ALIVE
+    return float(match[1]) * KEEP_ALIVE_UNITS[match[2] or "s"]
+
+
+def _think_error(name: str, model: FakeModel, think: object) -> str | None:
+    """The 400 message Ollama gives for this think value, if any."""
+    if think is None:
+        return None
+    if not isinstance(think, bool | str) or isinstance(think, str) and think not in THINK_LEVELS:
+        shown = think if isinstance(think, str) else json.dumps(think)
+        return f'invalid think value: "{shown}" (must be "high", "medium", "low", true, or false)'
+    if "thinking" not in model.capabilities:
+        return f'"{name}" does not support thinking'
+    return None
+
+
+def _pieces(model: FakeModel, body: dict) -> tuple[list[tuple[str, str]], str]:
+    """The (field, token) pairs a chat streams, cut to num_predict, and the done_reason."""
+    users = [m for m in body["messages"] if isinstance(m, dict) and m.get("role") == "user"]
+    prompt = str(users[-1].get("content") or "") if users else ""
+    thinking = _tokens(model.thinking.replace("{prompt}", prompt))
+    if model.answer_tokens is None:
+        answer = _tokens(model.answer.replace("{prompt}", prompt))
+    else:
+        answer = _tokens(" ".join(f"w{i}" for i in range(model.answer_tokens)))
+    think = body.get("think")
+    pieces: list[tuple[str, str]] = []
+    if model.inline_think:
+        pieces = [("content", tok) for tok in ["<think>", *thinking, "</think>\n\n"]]
+    elif "thinking" in model.capabilities and (think is not False or model.family == "gptoss"):
+        pieces = [("thinking", tok) for tok in thinking]
+    pieces += [("content", tok) for tok in answer]
+    limit = (body.get("options") or {}).get("num_predict")
+    if isinstance(limit, int) and 0 < limit < len(pieces):
+        return pieces[:limit], "length"
+    return pieces, "stop"
+
+
+def _prompt_eval_count(messages: list) -> int:
+    return sum(len(_tokens(str(m.get("content") or ""))) + 4 for m in messages if isinstance(m, dict))
+
+
+def _done_fields(arrived: float, started: float, prompt_tokens: int, eval_count: int, reason: str) -> dict:
+    load_ns = int((started - arrived) * 1e9)
+    eval_ns = max(int((time.monotonic() - started) * 1e9), 1_000_000)
+    return {
+        "done": True,
+        "done_reason": reason,
+        "total_duration": load_ns + PROMPT_EVAL_NS + eval_ns,
+        "load_duration": load_ns,
+        "prompt_eval_count": prompt_tokens,
+        "prompt_eval_duration": PROMPT_EVAL_NS,
+        "eval_count": eval_count,
+        "eval_duration": eval_ns,
+    }
+
+
+class FakeOllama:
+    """An Ollama server on 127.0.0.1 that streams canned replies and injects queued faults."""
+
+    def __init__(
+        self,
+        models: list[FakeModel] | None = None,
+        *,
+        token_delay: float = 0.0,
+        pullable: list[FakeModel] | None = None,
+        port: int = 0,
+    ) -> None:
+        self.models = _default_models() if models is None else list(models)
+        self.pullable = _default_pullable() if pullable is None else list(pullable)
+        self.token_delay = token_delay
+        self.first_byte_delay = 0.0
+        self.requests: list[Recorded] = []
+        self.port = port
+        self._faults: list[_Fault] = []
+        self._loaded: dict[str, datetime] = {}
+        self._connections: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Self:
+        self._stopping.clear()
+        self._server = _Server(self)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-ollama", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and cut every open connection, stalled streams included."""
+        if self._server is None or self._thread is None:
+            return
+        self._stopping.set()
+        self._server.shutdown()
+        with self._lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._server.server_close()
+        self._thread.join(timeout=1)
+        self._server = self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def chats(self) -> list[dict]:
+        """Bodies of every POST /api/chat, in order."""
+        with self._lock:
+            return [r.body for r in self.requests if r.method == "POST" and r.path == "/api/chat" and r.body]
+
+    def fail(self, fault: str, times: int = 1, *, model: str | None = None, **params: float) -> None:
+        """Queue a fault for the next `times` matching requests (/api/chat, or /api/pull for pull faults).
+
+        model=None matches any. Params: `after` (lines sent before drop/stall/error_line, default 3) and
+        `seconds` (stall default 30, slow_first_byte default 5). Model-unload requests never take a fault.
+        """
+        if fault not in STATUS_FAULTS and fault not in STREAM_FAULTS:
+            raise ValueError(f"unknown fault {fault!r}")
+        if unknown := set(params) - {"after", "seconds"}:
+            raise TypeError(f"unknown fault parameters: {sorted(unknown)}")
+        seconds = params.get("seconds", 5.0 if fault == "slow_first_byte" else 30.0)
+        with self._lock:
+            self._faults.append(_Fault(fault, model, times, int(params.get("after", 3)), float(seconds)))
+
+    def reset(self) -> None:
+        """Forget recorded requests and queued faults."""
+        with self._lock:
+            self.requests.clear()
+            self._faults.clear()
+
+    def _sleep(self, seconds: float) -> None:
+        if seconds > 0 and self._stopping.wait(seconds):
+            raise _Stopped
+
+    def _record(self, request: Recorded) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def _track(self, connection: socket.socket, open_: bool) -> None:
+        with self._lock:
+            if open_:
+                self._connections.add(connection)
+            else:
+                self._connections.discard(connection)
+
+    def _take_fault(self, path: str, name: str) -> _Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.model in (None, name) and (path == "/api/chat" or fault.kind == "drop"):
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def _mark_loaded(self, model: FakeModel, keep_alive: object) -> None:
+        seconds = DEFAULT_KEEP_ALIVE if keep_alive is None else _keep_alive_seconds(keep_alive)
+        expires = datetime.now(UTC) + timedelta(seconds=seconds if seconds >= 0 else 100 * 365 * 86400)
+        with self._lock:
+            self._loaded.pop(model.name, None)
+            self._loaded[model.name] = expires
+
+    def _unload(self, model: FakeModel) -> None:
+        with self._lock:
+            self._loaded.pop(model.name, None)
+
+    def _running(self) -> list[dict]:
+        now = datetime.now(UTC)
+        with self._lock:
+            loaded = {name: expires for name, expires in self._loaded.items() if expires > now}
+        return [
+            {**_listing(m), "expires_at": _rfc3339(loaded[m.name]), "size_vram": m.size}
+            for m in self.models
+            if m.name in loaded
+        ]
+
+    def _install(self, model: FakeModel) -> None:
+        with self._lock:
+            if model in self.pullable:
+                self.pullable.remove(model)
+            if model not in self.models:
+                self.models.append(model)
+
+    def _delete(self, model: FakeModel) -> None:
+        with self._lock:
+            self.models.remove(model)
+            self._loaded.pop(model.name, None)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 64
+
+    def __init__(self, fake: FakeOllama) -> None:
+        self.fake = fake
+        super().__init__(("127.0.0.1", fake.port), _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # each ndjson line must leave at once, as Ollama flushes them
+    server: _Server
+
+    @property
+    def fake(self) -> FakeOllama:
+        return self.server.fake
+
+    def setup(self) -> None:
+        super().setup()
+        self.fake._track(self.connection, True)
+
+    def finish(self) -> None:
+        self.fake._track(self.connection, False)
+        try:
+            super().finish()
+        except OSError:
+            pass
+
+    def parse_request(self) -> bool:
+        self.arrived = time.monotonic()
+        return super().parse_request()
+
+    def log_message(self, *args: Any) -> None:
+        """Keep test output quiet."""
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        path = urlsplit(self.path).path
+        body = self._read_body()
+        self.fake._record(Recorded(self.command, path, body, self.arrived))
+        routes = {
+            ("GET", "/"): self._root,
+            ("GET", "/api/version"): self._version,
+            ("GET", "/api/tags"): self._tags,
+            ("GET", "/api/ps"): self._ps,
+            ("POST", "/api/show"): self._show,
+            ("POST", "/api/chat"): self._chat,
+            ("POST", "/api/pull"): self._pull,
+            ("DELETE", "/api/delete"): self._delete,
+        }
+        route = routes.get((self.command, path))
+        try:
+            if route is None:
+                self._send_json(404, {"error": "not found"})
+            elif self.command != "GET" and body is None:
+                self._send_json(400, {"error": "invalid request"})
+            else:
+                route(body or {})
+        except (_Stopped, OSError):
+            self.close_connection = True
+
+    def _read_body(self) -> dict | None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            return None
+        return body if isinstance(body, dict) else None
+
+    def _send(self, status: int, data: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_json(self, status: int, payload: dict) -> None:
+        self._send(status, json.dumps(payload).encode(), "application/json; charset=utf-8")
+
+    def _not_found(self, name: str) -> None:
+        self._send_json(404, {"error": f"model '{name}' not found"})
+
+    def _write_line(self, payload: dict) -> None:
+        data = json.dumps(payload).encode() + b"\n"
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+    def _break(self) -> None:
+        """Close the connection mid-response: the client sees a body cut short."""
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _stream(self, lines: Iterable[dict], fault: _Fault | None = None) -> None:
+        """Send ndjson lines, token_delay apart, cut short the way a drop/stall/error_line fault says."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ndjson")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        for i, line in enumerate(islice(lines, fault.after) if fault else lines):
+            if i:
+                self.fake._sleep(self.fake.token_delay)
+            self._write_line(line)
+        if fault is None or fault.kind == "error_line":
+            if fault:
+                self._write_line({"error": MID_STREAM_ERROR})
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        if fault.kind == "stall":
+            self.fake._sleep(fault.seconds)
+        self._break()
+
+    def _root(self, _body: dict) -> None:
+        self._send(200, b"Ollama is running", "text/plain; charset=utf-8")
+
+    def _version(self, _body: dict) -> None:
+        self._send_json(200, {"version": "0.12.6"})
+
+    def _tags(self, _body: dict) -> None:
+        self._send_json(
+            200, {"models": [{**_listing(m), "modified_at": MODIFIED_AT} for m in self.fake.models]}
+        )
+
+    def _ps(self, _body: dict) -> None:
+        self._send_json(200, {"models": self.fake._running()})
+
+    def _show(self, body: dict) -> None:
+        name = _request_name(body)
+        model = _find(self.fake.models, name)
+        if model is None:
+            self._not_found(name)
+            return
+        tools = "{{- if .Tools }}Tools: {{ .Tools }}{{ end }}" if "tools" in model.capabilities else ""
+        self._send_json(
+            200,
+            {
+                "modelfile": f'# Modelfile generated by "ollama show"\nFROM {model.name}\n',
+                "parameters": "",
+                "template": tools + "{{ .Prompt }}",
+                "details": _details(model),
+                "model_info": {
+                    "general.architecture": model.family,
+                    "general.parameter_count": _parameter_count(model.parameter_size),
+                    f"{model.family}.context_length": CONTEXT_LENGTH,
+                },
+                "capabilities": list(model.capabilities),
+                "modified_at": MODIFIED_AT,
+            },
+        )
+
+    def _chat(self, body: dict) -> None:
+        name = _request_name(body)
+        messages = body.get("messages") or []
+        fault = self.fake._take_fault("/api/chat", name) if messages else None
+        model = _find(self.fake.models, name)
+        if fault and fault.kind in STATUS_FAULTS:
+            status, message = STATUS_FAULTS[fault.kind]
+            self._send_json(status, {"error": message.format(model=name)})
+        elif not name:
+            self._send_json(400, {"error": "model is required"})
+        elif model is None:
+            self._not_found(name)
+        elif not messages:
+            self._load_or_unload(name, model, body.get("keep_alive"))
+        elif error := _think_error(name, model, body.get("think")):
+            self._send_json(400, {"error": error})
+        else:
+            self._generate(name, model, body, fault)
+
+    def _load_or_unload(self, name: str, model: FakeModel, keep_alive: object) -> None:
+        """Answer a chat without messages: Ollama loads the model, or unloads it when keep_alive is 0."""
+        unload = keep_alive is not None and _keep_alive_seconds(keep_alive) == 0
+        if unload:
+            self.fake._unload(model)
+        else:
+            self.fake._mark_loaded(model, keep_alive)
+        self._send_json(
+            200,
+            {
+                "model": name,
+                "created_at": _rfc3339(),
+                "message": {"role": "assistant", "content": ""},
+                "done_reason": "unload" if unload else "load",
+                "done": True,
+            },
+        )
+
+    def _generate(self, name: str, model: FakeModel, body: dict, fault: _Fault | None) -> None:
+        self.fake._sleep(self.fake.first_byte_delay)
+        if fault and fault.kind == "slow_first_byte":
+            self.fake._sleep(fault.seconds)
+            fault = None
+        self.fake._mark_loaded(model, body.get("keep_alive"))
+        started = time.monotonic()
+        pieces, reason = _pieces(model, body)
+        prompt_tokens = _prompt_eval_count(body["messages"])
+        if body.get("stream") is not False:
+            lines = self._chat_lines(name, pieces, None if fault else (started, prompt_tokens, reason))
+            self._stream(lines, fault)
+            return
+        self.fake._sleep(self.fake.token_delay * len(pieces))
+        if fault and fault.kind == "error_line":
+            self._send_json(500, {"error": MID_STREAM_ERROR})
+            return
+        if fault:
+            if fault.kind == "stall":
+                self.fake._sleep(fault.seconds)
+            self._break()
+            return
+        message = {"role": "assistant", "content": "".join(tok for kind, tok in pieces if kind == "content")}
+        if thinking := "".join(tok for kind, tok in pieces if kind == "thinking"):
+            message["thinking"] = thinking
+        self._send_json(
+            200,
+            {
+                "model": name,
+                "created_at": _rfc3339(),
+                "message": message,
+                **_done_fields(self.arrived, started, prompt_tokens, len(pieces), reason),
+            },
+        )
+
+    def _chat_lines(
+        self, name: str, pieces: list[tuple[str, str]], done: tuple[float, int, str] | None
+    ) -> Iterator[dict]:
+        """Token lines, then the done line unless a fault will cut the stream."""
+        for kind, tok in pieces:
+            message = {"role": "assistant", "content": tok}
+            if kind == "thinking":
+                message = {"role": "assistant", "content": "", "thinking": tok}
+            yield {"model": name, "created_at": _rfc3339(), "message": message, "done": False}
+        if done:
+            started, prompt_tokens, reason = done
+            yield {
+                "model": name,
+                "created_at": _rfc3339(),
+                "message": {"role": "assistant", "content": ""},
+                **_done_fields(self.arrived, started, prompt_tokens, len(pieces), reason),
+            }
+
+    def _pull(self, body: dict) -> None:
+        name = _request_name(body)
+        fault = self.fake._take_fault("/api/pull", name)
+        model = _find(self.fake.pullable, name) or _find(self.fake.models, name)
+        if body.get("stream") is not False:
+            self._stream(self._pull_lines(model), fault)
+        elif fault:
+            self._break()
+        elif model is None:
+            self._send_json(500, {"error": PULL_MISSING})
+        else:
+            self.fake._install(model)
+            self._send_json(200, {"status": "success"})
+
+    def _pull_lines(self, model: FakeModel | None) -> Iterator[dict]:
+        """Progress lines of a pull; the model is installed just before "success" is sent."""
+        yield {"status": "pulling manifest"}
+        if model is None:
+            yield {"error": PULL_MISSING}
+            return
+        for layer, total in enumerate((model.size - 487, 487)):
+            digest = _digest(model, f"/layer{layer}")
+            for step in range(1, 6):
+                yield {
+                    "status": f"pulling {digest[:12]}",
+                    "digest": f"sha256:{digest}",
+                    "total": total,
+                    "completed": total * step // 5,
+                }
+        yield {"status": "verifying sha256 digest"}
+        yield {"status": "writing manifest"}
+        self.fake._install(model)
+        yield {"status": "success"}
+
+    def _delete(self, body: dict) -> None:
+        name = _request_name(body)
+        model = _find(self.fake.models, name)
+        if model is None:
+            self._not_found(name)
+            return
+        self.fake._delete(model)
+        self._send(200, b"", "application/json; charset=utf-8")
+
+
+def main() -> None:
+    """Serve until Ctrl-C, for manual demos and screenshots."""
+    parser = argparse.ArgumentParser(description="Serve a fake Ollama API on 127.0.0.1.")
+    parser.add_argument("--port", type=int, default=11434)
+    parser.add_argument("--token-delay", type=float, default=0.0, help="seconds between streamed lines")
+    args = parser.parse_args()
+    with FakeOllama(token_delay=args.token_delay, port=args.port) as fake:
+        print(f"Fake Ollama serving on {fake.url} (Ctrl-C to stop)", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

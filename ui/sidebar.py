@@ -1,0 +1,142 @@
+"""The sidebar drawn on every page: provider, model, thinking and generation settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from llm import catalog, ollama
+from llm.config import Settings
+from llm.errors import LLMError
+from llm.models import DEFAULT_COMPATIBLE_BASE, PROVIDERS, ModelInfo, env_key, thinking_style
+from llm.stream import ChatRequest, Target
+from llm.thinking import LABELS, NO_THINKING_REASON, Level, Style, coerce, levels
+
+
+@dataclass(frozen=True)
+class Choice:
+    """What the sidebar selected; pages turn it into requests."""
+
+    target: Target
+    info: ModelInfo
+    style: Style
+    level: Level | None
+    show_thinking: bool
+    system: str
+    temperature: float
+    max_tokens: int | None
+
+    def request(self, messages: list[dict[str, str]], level: Level | None = None, target: Target | None = None,
+                style: Style | None = None) -> ChatRequest:
+        return ChatRequest(target=target or self.target, messages=messages, style=style or self.style,
+                           level=level if level is not None else self.level, system=self.system,
+                           temperature=self.temperature, max_tokens=self.max_tokens,
+                           show_thinking=self.show_thinking)
+
+    @property
+    def settings(self) -> dict[str, str]:
+        """Provider, model and level, for exports and captions (never the key)."""
+        return {"provider": PROVIDERS[self.target.provider].label, "model": self.target.model,
+                "thinking": LABELS[self.level] if self.level else "n/a"}
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def cached_models(provider: str, base: str | None, api_key: str | None) -> list[ModelInfo]:
+    return catalog.models_for(provider, base, api_key)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def cached_show(base: str, model: str) -> ModelInfo:
+    return ollama.show(base, model)
+
+
+def refresh_models() -> None:
+    cached_models.clear()
+    cached_show.clear()
+
+
+def model_info(provider: str, base: str | None, model: str, listed: list[ModelInfo]) -> ModelInfo:
+    """The model's facts: Ollama's capabilities from `/api/show`, otherwise what its name tells."""
+    if provider == "ollama" and base:
+        try:
+            return cached_show(base, model)
+        except LLMError:
+            return ModelInfo(model)  # a missing model is reported when a message is sent
+    return next((m for m in listed if m.name == model), ModelInfo(model, provider=provider))
+
+
+def _api_key(provider: str) -> str | None:
+    spec = PROVIDERS[provider]
+    if not spec.key_var:
+        return None
+    typed = st.text_input(f"{spec.label} API key", type="password", key=f"key_{provider}",
+                          help="Kept in this browser session only: never saved, logged or exported.")
+    if typed:
+        return typed
+    if env_key(provider):
+        st.caption(f"Using {spec.key_var} from the environment.")
+    elif not spec.key_optional:
+        st.caption(f"Set {spec.key_var} in `.env`, or paste a key above.")
+    return None
+
+
+def _model(provider: str, base: str | None, api_key: str | None, default: str) -> tuple[str, list[ModelInfo]]:
+    try:
+        listed = cached_models(provider, base, api_key)
+    except LLMError as err:
+        st.warning(str(err))
+        listed = []
+    names = [m.name for m in listed]
+    if default and default not in names:
+        names.insert(0, default)
+    labels = {m.name: m.label for m in listed}
+    col, refresh = st.columns([5, 1], vertical_alignment="bottom")
+    index = names.index(default) if default in names else (0 if names else None)
+    model = col.selectbox("Model", names, index=index, key=f"model_{provider}",
+                          format_func=lambda n: labels.get(n, n), accept_new_options=True,
+                          placeholder="Type a model name", help="Pick a model, or type any name the provider knows.")
+    if refresh.button("↻", key="refresh_models", help="Refresh the model list"):
+        refresh_models()
+        st.rerun()
+    return model or "", listed
+
+
+def _thinking(style: Style, default: str) -> Level | None:
+    accepted = levels(style)
+    if not accepted:
+        st.radio("Thinking", ["Off"], disabled=True, horizontal=True, key="thinking_none",
+                 help=NO_THINKING_REASON)
+        st.caption(NO_THINKING_REASON)
+        return None
+    start = coerce(style, default)
+    return st.radio("Thinking", accepted, index=accepted.index(start), format_func=LABELS.__getitem__,
+                    horizontal=True, key=f"thinking_{style}")
+
+
+def draw(settings: Settings) -> Choice:
+    """Draw the sidebar (call from the entry script so values survive page switches)."""
+    with st.sidebar:
+        ids = list(PROVIDERS)
+        provider = st.selectbox("Provider", ids, index=ids.index(settings.provider), key="provider",
+                                format_func=lambda p: PROVIDERS[p].label)
+        base: str | None = None
+        if provider == "ollama":
+            base = st.text_input("Ollama URL", settings.ollama_base, key="ollama_base").strip().rstrip("/")
+        elif provider == "openai_compatible":
+            base = st.text_input("Base URL", settings.compatible_base or DEFAULT_COMPATIBLE_BASE,
+                                 key="compatible_base", help="LM Studio, llama.cpp or vLLM, ending in /v1").strip()
+        api_key = _api_key(provider)
+        default_model = settings.model if provider == settings.provider else ""
+        model, listed = _model(provider, base, api_key, default_model)
+        info = model_info(provider, base, model, listed)
+        style = thinking_style(info)
+        level = _thinking(style, settings.thinking)
+        show_thinking = st.toggle("Show thinking", value=not settings.hide_thinking, key="show_thinking")
+        with st.expander("Generation", expanded=False):
+            system = st.text_area("System prompt", "", key="system_prompt")
+            temperature = st.slider("Temperature", 0.0, 2.0, 0.8, 0.1, key="temperature")
+            max_tokens = st.number_input("Max tokens", 0, 131072, 0, 256, key="max_tokens",
+                                         help="0 lets the model decide.")
+    target = Target(provider, model, base, api_key)
+    return Choice(target, info, style, level, show_thinking, system, temperature, int(max_tokens) or None)
