@@ -91,13 +91,13 @@ def ollama_model_missing(model: str) -> ModelNotFound:
 
 
 def _server_message(exc: BaseException) -> str:
-    """The server's own words, without litellm's prefixes ('litellm.NotFoundError: ...')."""
+    """The server's own words, without litellm's prefixes ('lx.NotFoundError: ...')."""
     text = getattr(exc, "message", None) or str(exc)
     text = str(text)
-    for marker in ('"error":"', '"error": "', "Exception - ", "Error: "):
+    for marker in ('"error":"', '"error": "', "'error': '", "Exception - ", "Error: "):
         if marker in text:
             text = text.rsplit(marker, 1)[1]
-    return text.strip().rstrip('"}').strip() or type(exc).__name__
+    return text.strip().rstrip("\"'}").strip() or type(exc).__name__
 
 
 def translate(
@@ -110,54 +110,55 @@ def translate(
     """
     if isinstance(exc, LLMError):
         return exc
-    import litellm  # already loaded by the caller; imported here to keep module import cheap
+    from litellm import exceptions as lx  # loaded by the caller already; imported here to keep import cheap
 
     status = getattr(exc, "status_code", None)
-    detail = _server_message(exc)
     original = getattr(exc, "original_exception", None)
+    detail = _server_message(original or exc)
     if started:
-        reason = "the server stopped sending" if isinstance(exc, asyncio.TimeoutError) else detail
+        broke = isinstance(exc, (lx.MidStreamFallbackError, lx.APIConnectionError, ConnectionError))
+        reason = "the connection to the server broke off" if broke else detail
         return StreamBroken(
             f"The reply was cut off ({reason}). What arrived is kept; press Regenerate to try again.",
             status=status,
         )
     is_ollama = provider == "ollama"
     where = base_url or provider
-    if isinstance(exc, litellm.MidStreamFallbackError) and original is not None:
+    if isinstance(exc, lx.MidStreamFallbackError) and original is not None:
         return translate(original, provider=provider, model=model, base_url=base_url, key_var=key_var)
-    if isinstance(exc, (asyncio.TimeoutError, litellm.Timeout)):
+    if isinstance(exc, (asyncio.TimeoutError, lx.Timeout)):
         return TimedOut(
             f"No answer from {where} in time. The model may still be loading or the server is "
             "overloaded; try again, or raise LLM_FIRST_TOKEN_TIMEOUT.",
             status=status,
         )
-    if isinstance(exc, litellm.APIConnectionError) or isinstance(exc, (ConnectionError, OSError)):
+    if isinstance(exc, lx.APIConnectionError) or isinstance(exc, (ConnectionError, OSError)):
         if is_ollama:
             return ollama_unreachable(base_url or "http://localhost:11434")
         return ServerUnreachable(
             f"Could not connect to {where} ({detail}). Check the address and your network, then try again."
         )
-    if isinstance(exc, litellm.AuthenticationError) or status in (401, 403):
+    if isinstance(exc, lx.AuthenticationError) or status in (401, 403):
         var = key_var or "the provider's API key"
         return AuthFailed(f"{provider} rejected the API key. Check {var} (or the key in the sidebar).",
                           status=status)
-    if isinstance(exc, litellm.NotFoundError) or status == 404:
+    if isinstance(exc, lx.NotFoundError) or status == 404:
         if is_ollama:
             return ollama_model_missing(model)
         return ModelNotFound(f"{provider} does not know the model `{model}` ({detail}). Pick another model.",
                              status=status)
-    if isinstance(exc, litellm.RateLimitError) or status == 429:
+    if isinstance(exc, lx.RateLimitError) or status == 429:
         return RateLimited(f"{provider} is rate limiting requests ({detail}). Wait a moment and try again.",
                            status=429)
     if "does not support thinking" in detail:
         return ThinkingUnsupported(
             f"`{model}` cannot think. Set Thinking to Off (or pick a thinking model) and send again.", status=400
         )
-    if isinstance(exc, litellm.ServiceUnavailableError) or status == 503:
+    if isinstance(exc, lx.ServiceUnavailableError) or status == 503:
         return ServerBusy(f"{where} is busy ({detail}). Try again in a moment.", status=503)
-    if isinstance(exc, litellm.BadRequestError) or status == 400:
+    if isinstance(exc, lx.BadRequestError) or status == 400:
         return BadRequest(f"{provider} rejected the request: {detail}", status=status)
-    if status is not None and status >= 500 or isinstance(exc, litellm.InternalServerError):
+    if status is not None and status >= 500 or isinstance(exc, lx.InternalServerError):
         return ServerError(f"{where} failed ({detail}). Try again; if it keeps failing, check the server's log.",
                            status=status)
     return LLMError(f"{provider} request failed: {detail}", status=status)

@@ -5,12 +5,22 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from llm.errors import BadRequest, LLMError, ServerError, ollama_model_missing, ollama_unreachable
+from llm.errors import (
+    BadRequest,
+    LLMError,
+    ModelNotFound,
+    ServerError,
+    ServerUnreachable,
+    ollama_model_missing,
+    ollama_unreachable,
+)
 from llm.models import ModelInfo
+from llm.pull import PullProgress, human_duration
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 
@@ -27,15 +37,20 @@ def _call(base: str, method: str, path: str, body: dict[str, Any] | None = None)
 def _raise_for(response: httpx.Response, base: str, model: str) -> None:
     if response.is_success:
         return
-    try:
-        detail = response.json().get("error", response.text)
-    except ValueError:
-        detail = response.text
+    detail = _detail(response)
     if response.status_code == 404:
         raise ollama_model_missing(model) if model else LLMError(f"{base}: {detail}", status=404)
     if response.status_code >= 500:
         raise ServerError(f"Ollama at {base} failed: {detail}", status=response.status_code)
     raise BadRequest(f"Ollama at {base} rejected the request: {detail}", status=response.status_code)
+
+
+def _detail(response: httpx.Response) -> str:
+    """The server's `{"error": ...}` text, or the raw body."""
+    try:
+        return str(response.json().get("error", response.text))
+    except (ValueError, AttributeError):
+        return response.text
 
 
 def _info(entry: dict[str, Any], capabilities: frozenset[str] = frozenset()) -> ModelInfo:
@@ -64,17 +79,49 @@ def show(base: str, model: str) -> ModelInfo:
 
 @dataclass(frozen=True)
 class Loaded:
+    """A model in memory (`GET /api/ps`)."""
+
     name: str
-    size: int
-    size_vram: int
-    expires_at: str
+    size: int  # bytes in memory, GPU and CPU together
+    size_vram: int  # bytes of it on the GPU
+    expires_at: datetime | None  # when Ollama unloads it; None when the server did not say
+
+    @property
+    def processor(self) -> str:
+        """Where it runs, as `ollama ps` says it: '100% GPU', '100% CPU' or '48%/52% CPU/GPU'."""
+        if not self.size:
+            return ""
+        gpu = round(100 * self.size_vram / self.size)
+        if gpu >= 100:
+            return "100% GPU"
+        return "100% CPU" if gpu <= 0 else f"{100 - gpu}%/{gpu}% CPU/GPU"
+
+    def unloads_in(self, now: datetime) -> str:
+        """'in 4 min 38 s', 'now', or 'never' for a model kept loaded (keep_alive < 0)."""
+        if self.expires_at is None or self.expires_at.year < 2000:
+            return "unknown"
+        left = (self.expires_at - now).total_seconds()
+        if left > NEVER:
+            return "never (kept loaded)"
+        return f"in {human_duration(left)}" if left >= 1 else "now"
+
+
+NEVER = 365 * 86400.0  # an expiry further away than this is keep_alive -1
+
+
+def _when(value: object) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def loaded(base: str) -> list[Loaded]:
     """Models in memory now (`GET /api/ps`)."""
     entries = _call(base, "GET", "/api/ps").json().get("models") or []
-    return [Loaded(e.get("name", ""), int(e.get("size") or 0), int(e.get("size_vram") or 0),
-                   e.get("expires_at", "")) for e in entries]
+    return [Loaded(e.get("name") or e.get("model", ""), int(e.get("size") or 0), int(e.get("size_vram") or 0),
+                   _when(e.get("expires_at"))) for e in entries]
 
 
 def unload(base: str, model: str) -> None:
@@ -83,42 +130,63 @@ def unload(base: str, model: str) -> None:
 
 
 def delete(base: str, model: str) -> None:
-    _call(base, "DELETE", "/api/delete", {"model": model})
+    """Remove an installed model and its files (`DELETE /api/delete`)."""
+    try:
+        _call(base, "DELETE", "/api/delete", {"model": model})
+    except ModelNotFound:
+        raise ModelNotFound(f"`{model}` is not installed on {base} (already removed?).", status=404) from None
 
 
-@dataclass(frozen=True)
-class PullProgress:
-    status: str
-    digest: str = ""
-    total: int = 0
-    completed: int = 0
+# Progress lines can pause while Ollama verifies a large download's checksum: wait minutes, not seconds.
+PULL_TIMEOUT = httpx.Timeout(300.0, connect=3.0)
+NETWORK_WORDS = ("dial tcp", "no such host", "connection refused", "connection reset", "max retries exceeded",
+                 "i/o timeout", "tls handshake", "network is unreachable")
 
 
 def pull(base: str, model: str) -> Iterator[PullProgress]:
-    """Stream `POST /api/pull` progress; raise `LLMError` for an unknown model or a broken download."""
+    """Stream `POST /api/pull` progress up to "success"; raise `LLMError` for a missing model or a failure."""
+    started = False
+    status = ""
     try:
         with httpx.stream("POST", base.rstrip("/") + "/api/pull", json={"model": model, "stream": True},
-                          timeout=httpx.Timeout(60.0, connect=3.0)) as response:
+                          timeout=PULL_TIMEOUT) as response:
+            started = True
             if not response.is_success:
                 response.read()
-                _raise_for(response, base, model)
+                raise _pull_error(model, _detail(response), response.status_code)
             for line in response.iter_lines():
                 if not line.strip():
                     continue
                 data = json.loads(line)
                 if "error" in data:
-                    raise _pull_error(model, data["error"])
-                yield PullProgress(data.get("status", ""), data.get("digest", ""), int(data.get("total") or 0),
+                    raise _pull_error(model, str(data["error"]))
+                status = data.get("status", "")
+                yield PullProgress(status, data.get("digest", ""), int(data.get("total") or 0),
                                    int(data.get("completed") or 0))
-    except httpx.ConnectError:
-        raise ollama_unreachable(base) from None
-    except (httpx.TransportError, json.JSONDecodeError) as exc:
-        raise ServerError(f"The download of `{model}` broke off ({type(exc).__name__}). Press Pull to resume; "
-                          "Ollama keeps what it already fetched.") from None
+    except httpx.TransportError as exc:
+        if not started:
+            raise ollama_unreachable(base) from None
+        raise _broken(model, base, type(exc).__name__) from None
+    except json.JSONDecodeError:
+        raise _broken(model, base, "a garbled progress line") from None
+    if status != "success":
+        raise _broken(model, base, "the stream ended early")
 
 
-def _pull_error(model: str, detail: str) -> LLMError:
-    if "file does not exist" in detail or "not found" in detail:
-        return BadRequest(f"`{model}` is not in the Ollama library ({detail}). Check the name on "
-                          "ollama.com/library, e.g. `qwen3:8b`.", status=404)
-    return ServerError(f"Pulling `{model}` failed: {detail}")
+def _broken(model: str, base: str, reason: str) -> ServerError:
+    return ServerError(f"The pull of `{model}` broke off: the connection to Ollama at {base} was lost "
+                       f"({reason}). Press Pull to resume; Ollama keeps what it already downloaded.")
+
+
+def _pull_error(model: str, detail: str, status: int | None = None) -> LLMError:
+    lowered = detail.lower()
+    if "file does not exist" in lowered or "not found" in lowered:
+        return ModelNotFound(f"`{model}` does not exist in the Ollama library ({detail}). Check the name on "
+                             "ollama.com/library, e.g. `qwen3:8b`.", status=404)
+    if any(word in lowered for word in NETWORK_WORDS):
+        return ServerUnreachable(f"Ollama could not download `{model}`: the network failed ({detail}). "
+                                 "Check this machine's internet connection, then press Pull again to resume.",
+                                 status=status)
+    if status is not None and status < 500:
+        return BadRequest(f"Ollama rejected the pull of `{model}`: {detail}", status=status)
+    return ServerError(f"Pulling `{model}` failed: {detail}", status=status)

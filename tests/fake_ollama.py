@@ -184,7 +184,8 @@ def _pieces(model: FakeModel, body: dict) -> tuple[list[tuple[str, str]], str]:
     think = body.get("think")
     pieces: list[tuple[str, str]] = []
     if model.inline_think:
-        pieces = [("content", tok) for tok in ["<think>", *thinking, "</think>\n\n"]]
+        # <think> and </think> are single tokens in the vocabularies of models that write them inline
+        pieces = [("content", tok) for tok in ["<think>", "\n", *thinking, "</think>", "\n\n"]]
     elif "thinking" in model.capabilities and (think is not False or model.family == "gptoss"):
         pieces = [("thinking", tok) for tok in thinking]
     pieces += [("content", tok) for tok in answer]
@@ -422,6 +423,8 @@ class _Handler(BaseHTTPRequestHandler):
             ("POST", "/api/chat"): self._chat,
             ("POST", "/api/pull"): self._pull,
             ("DELETE", "/api/delete"): self._delete,
+            ("GET", "/v1/models"): self._v1_models,
+            ("POST", "/v1/chat/completions"): self._v1_chat,
         }
         route = routes.get((self.command, path))
         try:
@@ -457,7 +460,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(404, {"error": f"model '{name}' not found"})
 
     def _write_line(self, payload: dict) -> None:
-        data = json.dumps(payload).encode() + b"\n"
+        self._write_chunk(json.dumps(payload).encode() + b"\n")
+
+    def _write_chunk(self, data: bytes) -> None:
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
 
     def _break(self) -> None:
@@ -654,6 +659,55 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.fake._delete(model)
         self._send(200, b"", "application/json; charset=utf-8")
+
+
+    def _v1_models(self, _body: dict) -> None:
+        """Ollama's OpenAI-compatible model list."""
+        data = [{"id": m.name, "object": "model", "created": 0, "owned_by": "library"} for m in self.fake.models]
+        self._send_json(200, {"object": "list", "data": data})
+
+    def _v1_chat(self, body: dict) -> None:
+        """Ollama's OpenAI-compatible chat: SSE chunks; thinking in `delta.reasoning`, inline tags kept."""
+        name = _request_name(body)
+        fault = self.fake._take_fault("/api/chat", name)
+        model = _find(self.fake.models, name)
+        if fault and fault.kind in STATUS_FAULTS:
+            status, message = STATUS_FAULTS[fault.kind]
+            self._send_json(status, {"error": {"message": message.format(model=name), "type": "api_error"}})
+            return
+        if model is None:
+            self._send_json(404, {"error": {"message": f"model '{name}' not found", "type": "not_found_error"}})
+            return
+        max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
+        pieces, reason = _pieces(model, {**body, "options": {"num_predict": max_tokens}})
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()), "model": name}
+
+        def event(payload: dict) -> None:
+            self._write_chunk(b"data: " + json.dumps({**base, **payload}).encode() + b"\n\n")
+
+        cut = fault.after if fault and fault.kind in ("drop", "stall", "error_line") else None
+        for i, (kind, tok) in enumerate(pieces):
+            if cut is not None and i == cut:
+                if fault.kind == "stall":
+                    self.fake._sleep(fault.seconds)
+                self._break()
+                return
+            if i:
+                self.fake._sleep(self.fake.token_delay)
+            delta = {"role": "assistant", "reasoning" if kind == "thinking" else "content": tok}
+            event({"choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
+        event({"choices": [{"index": 0, "delta": {}, "finish_reason": reason}]})
+        if (body.get("stream_options") or {}).get("include_usage"):
+            prompt = _prompt_eval_count(body.get("messages") or [])
+            usage = {"prompt_tokens": prompt, "completion_tokens": len(pieces),
+                     "total_tokens": prompt + len(pieces)}
+            event({"choices": [], "usage": usage})
+        self._write_chunk(b"data: [DONE]\n\n")
+        self.wfile.write(b"0\r\n\r\n")
 
 
 def main() -> None:

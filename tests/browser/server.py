@@ -1,0 +1,93 @@
+"""`streamlit run app.py` as a subprocess on a free loopback port, with its output kept in a log file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Self
+
+import httpx
+
+from llm.models import PROVIDERS
+from tests.conftest import APP_VARS
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY_VARS = tuple(p.key_var for p in PROVIDERS.values() if p.key_var)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_env(ollama_url: str, **extra: str) -> dict[str, str]:
+    """The process environment with every app setting and key cleared, pointed at `ollama_url`.
+
+    Cleared variables are set to "" rather than removed, so a developer's `.env` cannot fill them in.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in APP_VARS + KEY_VARS}
+    env.update(dict.fromkeys(APP_VARS + KEY_VARS, ""))
+    env.update(OLLAMA_API_BASE=ollama_url, MODEL="gpt-oss:20b", PYTHONUNBUFFERED="1")
+    env.update(extra)
+    return env
+
+
+class StreamlitApp:
+    """The app served by `streamlit run`, started from `root` (default: the repository)."""
+
+    def __init__(self, env: dict[str, str], log: Path, root: Path = ROOT) -> None:
+        self.env = env
+        self.log = log
+        self.root = root
+        self.port = free_port()
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self, timeout: float = 90) -> Self:
+        command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                   "--server.port", str(self.port), "--server.address", "127.0.0.1"]
+        with self.log.open("wb") as out:
+            self._proc = subprocess.Popen(command, cwd=self.root, env=self.env, stdout=out,
+                                          stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {self._proc.returncode}:\n{self.output()}")
+            try:
+                if httpx.get(f"{self.url}_stcore/health", timeout=2).text == "ok":
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"streamlit did not answer within {timeout:.0f} s:\n{self.output()}")
+
+    def stop(self) -> None:
+        """Stop the server by its process id (its own process group, so nothing else is touched)."""
+        if self._proc is None or self._proc.poll() is not None:
+            return
+        os.killpg(self._proc.pid, signal.SIGTERM)
+        try:
+            self._proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+            self._proc.wait(timeout=5)
+
+    def output(self) -> str:
+        """Everything the app printed to stdout and stderr so far."""
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
