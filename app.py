@@ -28,8 +28,10 @@ if st.sidebar.button("New chat", key="new_chat", width="stretch"):
     st.session_state["turns"] = []
 
 PAGES = Path(__file__).parent / "pages"
-st.navigation([
-    st.Page(PAGES / "chat.py", title="Chat", icon="💬", default=True),
-    st.Page(PAGES / "compare.py", title="Compare", icon="⚖️"),
-    st.Page(PAGES / "models.py", title="Models", icon="📦"),
-]).run()
+st.navigation(
+    [
+        st.Page(PAGES / "chat.py", title="Chat", icon="💬", default=True),
+        st.Page(PAGES / "compare.py", title="Compare", icon="⚖️"),
+        st.Page(PAGES / "models.py", title="Models", icon="📦"),
+    ]
+).run()

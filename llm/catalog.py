@@ -16,8 +16,10 @@ def compatible_models(base: str, api_key: str | None = None) -> list[ModelInfo]:
         response = httpx.get(base.rstrip("/") + "/models", headers=headers, timeout=httpx.Timeout(5.0))
         response.raise_for_status()
     except httpx.HTTPError as exc:
-        raise ServerUnreachable(f"Could not list models at {base} ({type(exc).__name__}). "
-                                "Check the base URL (it usually ends in /v1) and that the server runs.") from None
+        raise ServerUnreachable(
+            f"Could not list models at {base} ({type(exc).__name__}). "
+            "Check the base URL (it usually ends in /v1) and that the server runs."
+        ) from None
     return [ModelInfo(m["id"], provider="openai_compatible") for m in response.json().get("data", [])]
 
 

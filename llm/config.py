@@ -49,7 +49,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         provider = "ollama" if "MODEL_PROVIDER" not in env else provider
     thinking = env.get("OLLAMA_THINKING", "medium").strip().lower() or "medium"
     if thinking not in THINKING_VALUES:
-        raise ConfigError(f"OLLAMA_THINKING={thinking!r} is not valid. Use one of: {', '.join(THINKING_VALUES)}.")
+        raise ConfigError(
+            f"OLLAMA_THINKING={thinking!r} is not valid. Use one of: {', '.join(THINKING_VALUES)}."
+        )
     hide = env.get("OLLAMA_HIDE_THINKING", "").strip().lower()
     if hide not in _TRUE | _FALSE:
         raise ConfigError(f"OLLAMA_HIDE_THINKING={hide!r} is not valid. Use true or false.")

@@ -127,5 +127,6 @@ def to_markdown(turns: list[Turn], settings: dict[str, str]) -> str:
 
 
 def to_json(turns: list[Turn], settings: dict[str, str]) -> str:
-    return json.dumps({"settings": settings, "messages": [t.as_dict() for t in turns]}, indent=2,
-                      ensure_ascii=False)
+    return json.dumps(
+        {"settings": settings, "messages": [t.as_dict() for t in turns]}, indent=2, ensure_ascii=False
+    )

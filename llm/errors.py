@@ -101,7 +101,12 @@ def _server_message(exc: BaseException) -> str:
 
 
 def translate(
-    exc: BaseException, *, provider: str, model: str, base_url: str | None, key_var: str | None,
+    exc: BaseException,
+    *,
+    provider: str,
+    model: str,
+    base_url: str | None,
+    key_var: str | None,
     started: bool = False,
 ) -> LLMError:
     """Map any exception from a provider call to an `LLMError` that tells the user what to do.
@@ -132,7 +137,7 @@ def translate(
             "overloaded; try again, or raise LLM_FIRST_TOKEN_TIMEOUT.",
             status=status,
         )
-    if isinstance(exc, lx.APIConnectionError) or isinstance(exc, (ConnectionError, OSError)):
+    if isinstance(exc, (lx.APIConnectionError, ConnectionError, OSError)):
         if is_ollama:
             return ollama_unreachable(base_url or "http://localhost:11434")
         return ServerUnreachable(
@@ -140,25 +145,31 @@ def translate(
         )
     if isinstance(exc, lx.AuthenticationError) or status in (401, 403):
         var = key_var or "the provider's API key"
-        return AuthFailed(f"{provider} rejected the API key. Check {var} (or the key in the sidebar).",
-                          status=status)
+        return AuthFailed(
+            f"{provider} rejected the API key. Check {var} (or the key in the sidebar).", status=status
+        )
     if isinstance(exc, lx.NotFoundError) or status == 404:
         if is_ollama:
             return ollama_model_missing(model)
-        return ModelNotFound(f"{provider} does not know the model `{model}` ({detail}). Pick another model.",
-                             status=status)
+        return ModelNotFound(
+            f"{provider} does not know the model `{model}` ({detail}). Pick another model.", status=status
+        )
     if isinstance(exc, lx.RateLimitError) or status == 429:
-        return RateLimited(f"{provider} is rate limiting requests ({detail}). Wait a moment and try again.",
-                           status=429)
+        return RateLimited(
+            f"{provider} is rate limiting requests ({detail}). Wait a moment and try again.", status=429
+        )
     if "does not support thinking" in detail:
         return ThinkingUnsupported(
-            f"`{model}` cannot think. Set Thinking to Off (or pick a thinking model) and send again.", status=400
+            f"`{model}` cannot think. Set Thinking to Off (or pick a thinking model) and send again.",
+            status=400,
         )
     if isinstance(exc, lx.ServiceUnavailableError) or status == 503:
         return ServerBusy(f"{where} is busy ({detail}). Try again in a moment.", status=503)
     if isinstance(exc, lx.BadRequestError) or status == 400:
         return BadRequest(f"{provider} rejected the request: {detail}", status=status)
-    if status is not None and status >= 500 or isinstance(exc, lx.InternalServerError):
-        return ServerError(f"{where} failed ({detail}). Try again; if it keeps failing, check the server's log.",
-                           status=status)
+    if (status is not None and status >= 500) or isinstance(exc, lx.InternalServerError):
+        return ServerError(
+            f"{where} failed ({detail}). Try again; if it keeps failing, check the server's log.",
+            status=status,
+        )
     return LLMError(f"{provider} request failed: {detail}", status=status)

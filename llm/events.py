@@ -86,11 +86,18 @@ class Stats:
     def as_dict(self) -> dict[str, float | int | str | None]:
         """Figures (seconds relative to the start) for tables and exports."""
         return {
-            "wait_s": self.wait, "first_token_s": self.ttft, "thinking_s": self.thinking_seconds,
-            "total_s": self.total, "generation_s": self.generation_seconds,
-            "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-            "thinking_chars": self.thinking_chars, "answer_chars": self.answer_chars,
-            "tokens_per_s": self.tokens_per_second, "retries": self.retries, "finish_reason": self.finish_reason,
+            "wait_s": self.wait,
+            "first_token_s": self.ttft,
+            "thinking_s": self.thinking_seconds,
+            "total_s": self.total,
+            "generation_s": self.generation_seconds,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "thinking_chars": self.thinking_chars,
+            "answer_chars": self.answer_chars,
+            "tokens_per_s": self.tokens_per_second,
+            "retries": self.retries,
+            "finish_reason": self.finish_reason,
         }
 
 

@@ -24,19 +24,55 @@ PROVIDERS: dict[str, Provider] = {
     p.id: p
     for p in (
         Provider("ollama", "Ollama", "ollama_chat/"),
-        Provider("openai", "OpenAI", "openai/", "OPENAI_API_KEY",
-                 ("gpt-5", "gpt-5-mini", "gpt-5-nano", "o4-mini", "gpt-4.1", "gpt-4.1-mini")),
-        Provider("anthropic", "Anthropic", "anthropic/", "ANTHROPIC_API_KEY",
-                 ("claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5")),
-        Provider("gemini", "Google Gemini", "gemini/", "GEMINI_API_KEY",
-                 ("gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite")),
-        Provider("openrouter", "OpenRouter", "openrouter/", "OPENROUTER_API_KEY",
-                 ("openai/gpt-oss-120b", "deepseek/deepseek-r1", "anthropic/claude-sonnet-4.5",
-                  "google/gemini-2.5-flash", "meta-llama/llama-3.3-70b-instruct")),
-        Provider("groq", "Groq", "groq/", "GROQ_API_KEY",
-                 ("openai/gpt-oss-120b", "openai/gpt-oss-20b", "qwen/qwen3-32b", "llama-3.3-70b-versatile")),
-        Provider("openai_compatible", "OpenAI-compatible server", "openai/", "OPENAI_COMPATIBLE_API_KEY",
-                 needs_base_url=True, key_optional=True),
+        Provider(
+            "openai",
+            "OpenAI",
+            "openai/",
+            "OPENAI_API_KEY",
+            ("gpt-5", "gpt-5-mini", "gpt-5-nano", "o4-mini", "gpt-4.1", "gpt-4.1-mini"),
+        ),
+        Provider(
+            "anthropic",
+            "Anthropic",
+            "anthropic/",
+            "ANTHROPIC_API_KEY",
+            ("claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5"),
+        ),
+        Provider(
+            "gemini",
+            "Google Gemini",
+            "gemini/",
+            "GEMINI_API_KEY",
+            ("gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite"),
+        ),
+        Provider(
+            "openrouter",
+            "OpenRouter",
+            "openrouter/",
+            "OPENROUTER_API_KEY",
+            (
+                "openai/gpt-oss-120b",
+                "deepseek/deepseek-r1",
+                "anthropic/claude-sonnet-4.5",
+                "google/gemini-2.5-flash",
+                "meta-llama/llama-3.3-70b-instruct",
+            ),
+        ),
+        Provider(
+            "groq",
+            "Groq",
+            "groq/",
+            "GROQ_API_KEY",
+            ("openai/gpt-oss-120b", "openai/gpt-oss-20b", "qwen/qwen3-32b", "llama-3.3-70b-versatile"),
+        ),
+        Provider(
+            "openai_compatible",
+            "OpenAI-compatible server",
+            "openai/",
+            "OPENAI_COMPATIBLE_API_KEY",
+            needs_base_url=True,
+            key_optional=True,
+        ),
     )
 }
 
@@ -95,7 +131,11 @@ def thinking_style(info: ModelInfo) -> Style:
         case "gemini":
             return "gemini-effort" if _GEMINI_THINKING.search(name) else "none"
         case "groq" | "openrouter":
-            return "openai-effort" if is_gpt_oss(name) or _OPENAI_REASONING.search(name.split("/")[-1]) else "none"
+            return (
+                "openai-effort"
+                if is_gpt_oss(name) or _OPENAI_REASONING.search(name.split("/")[-1])
+                else "none"
+            )
     return "none"
 
 
@@ -104,9 +144,9 @@ def normalize_model(provider: str, model: str) -> str:
     if provider == "ollama":
         for prefix in ("ollama_chat/", "ollama/"):
             if model.startswith(prefix):
-                return model[len(prefix):]
+                return model[len(prefix) :]
     prefix = PROVIDERS[provider].prefix
-    return model[len(prefix):] if model.startswith(prefix) and provider != "openrouter" else model
+    return model[len(prefix) :] if model.startswith(prefix) and provider != "openrouter" else model
 
 
 def env_key(provider: str) -> str | None:

@@ -42,7 +42,7 @@ def _import_litellm() -> ModuleType:
 
 
 def preload() -> None:
-    """Start importing litellm in a background thread (1.5–5 s) so the first draw does not wait."""
+    """Start importing litellm in a background thread (1.5 to 5 s) so the first draw does not wait."""
     global _litellm
     with _lock:
         if _litellm is None:
@@ -53,7 +53,7 @@ def preload() -> None:
 def _resolve(fut: Future[ModuleType]) -> None:
     try:
         fut.set_result(_import_litellm())
-    except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for litellm
+    except BaseException as exc:
         fut.set_exception(exc)
 
 

@@ -84,14 +84,14 @@ class ThinkSplitter:
             at = self._buf.find(tag)
             if at >= 0 and (self._inside or not (self._seen_text or self._buf[:at].strip())):
                 self._emit(out, kind, self._buf[:at])
-                self._buf = self._buf[at + len(tag):]
+                self._buf = self._buf[at + len(tag) :]
                 self._inside = not self._inside
                 if not self._inside:
                     self._buf = self._buf.lstrip("\n")
                 continue
             keep = _partial_suffix(self._buf, tag)
             self._emit(out, kind, self._buf[: len(self._buf) - keep])
-            self._buf = self._buf[len(self._buf) - keep:]
+            self._buf = self._buf[len(self._buf) - keep :]
             break
         return out
 
@@ -175,8 +175,14 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
     key_var = PROVIDERS[target.provider].key_var
 
     def to_error(exc: BaseException, started: bool) -> LLMError:
-        return translate(exc, provider=target.provider, model=target.model, base_url=target.base_url,
-                         key_var=key_var, started=started)
+        return translate(
+            exc,
+            provider=target.provider,
+            model=target.model,
+            base_url=target.base_url,
+            key_var=key_var,
+            started=started,
+        )
 
     try:
         kwargs = request_kwargs(req, limits)
@@ -192,14 +198,16 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
                 yield event
             stream, first = opening.result()
             break
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a message for the user
+        except Exception as exc:
             err = to_error(exc, started=False)
             if not err.retryable or attempt == limits.retries:
                 yield Event("error", text=str(err), error=err)
                 return
             delay = backoff_delay(attempt, limits)
             stats.retries += 1
-            yield Event("retry", text=f"{err.title}: retrying in {delay:.1f} s ({attempt + 1}/{limits.retries})")
+            yield Event(
+                "retry", text=f"{err.title}: retrying in {delay:.1f} s ({attempt + 1}/{limits.retries})"
+            )
             await asyncio.sleep(delay)
         finally:
             if not opening.done():
@@ -216,11 +224,13 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
             event = _text_event(kind, text, stats, req.show_thinking)
             if event:
                 yield event
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         err = to_error(exc, started=True)
         if isinstance(exc, asyncio.TimeoutError):
-            err = StreamBroken(f"The server stopped sending for {limits.stall:.0f} s. What arrived is kept; "
-                               "press Regenerate to try again.")
+            err = StreamBroken(
+                f"The server stopped sending for {limits.stall:.0f} s. What arrived is kept; "
+                "press Regenerate to try again."
+            )
         yield Event("error", text=str(err), error=err)
     finally:
         await _close(stream)
@@ -241,7 +251,7 @@ async def _open(kwargs: dict[str, Any]) -> tuple[Any, Any]:
 
 
 async def _await_first(opening: asyncio.Future[Any], limits: Limits, stats: Stats) -> AsyncIterator[Event]:
-    """Wait for the first chunk, reporting progress every `notice_every` seconds; time out at `first_token`."""
+    """Wait for the first chunk, reporting progress every `notice_every` s; time out at `first_token`."""
     began = time.monotonic()
     while True:
         done, _ = await asyncio.wait({opening}, timeout=limits.notice_every)
@@ -273,7 +283,7 @@ async def _close(stream: Any) -> None:
         return
     try:
         await aclose()
-    except Exception:  # noqa: BLE001 - closing a broken stream may fail again; nothing to tell the user
+    except Exception:
         pass
 
 

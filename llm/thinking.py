@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 Level = Literal["off", "on", "low", "medium", "high"]
-Style = Literal["none", "ollama-effort", "ollama-toggle", "openai-effort", "anthropic-budget", "gemini-effort"]
+Style = Literal[
+    "none", "ollama-effort", "ollama-toggle", "openai-effort", "anthropic-budget", "gemini-effort"
+]
 
 LABELS: dict[Level, str] = {"off": "Off", "on": "On", "low": "Low", "medium": "Medium", "high": "High"}
 

@@ -18,8 +18,10 @@ for turn in turns:
 
 st.title("💬 Chat")
 if not turns:
-    st.caption(f"Talking to **{choice.target.model or 'no model yet'}** via {choice.settings['provider']}. "
-               "Thinking streams live above each answer.")
+    st.caption(
+        f"Talking to **{choice.target.model or 'no model yet'}** via {choice.settings['provider']}. "
+        "Thinking streams live above each answer."
+    )
 
 for turn in turns:
     with st.chat_message(turn.role):
@@ -46,10 +48,12 @@ if last is not None and last.role == "assistant" and not prompt:
         turns.pop()
         st.rerun()  # the rerun below sees a dangling user turn and answers it
     settings = choice.settings
-    cols[1].download_button("Download Markdown", to_markdown(turns, settings), "conversation.md", "text/markdown",
-                            key="export_md")
-    cols[2].download_button("Download JSON", to_json(turns, settings), "conversation.json", "application/json",
-                            key="export_json")
+    cols[1].download_button(
+        "Download Markdown", to_markdown(turns, settings), "conversation.md", "text/markdown", key="export_md"
+    )
+    cols[2].download_button(
+        "Download JSON", to_json(turns, settings), "conversation.json", "application/json", key="export_json"
+    )
 
 if prompt:
     if not choice.target.model:

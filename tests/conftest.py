@@ -12,9 +12,18 @@ from llm.models import PROVIDERS
 from tests.fake_ollama import FakeOllama
 
 ENTRY = Path(__file__).parent / "app_entry" / "main.py"
-APP_VARS = ("MODEL_PROVIDER", "MODEL", "OLLAMA_API_BASE", "OLLAMA_THINKING", "OLLAMA_HIDE_THINKING",
-            "OPENAI_COMPATIBLE_API_BASE", "LLM_CONNECT_TIMEOUT", "LLM_FIRST_TOKEN_TIMEOUT",
-            "LLM_STALL_TIMEOUT", "LLM_RETRIES")
+APP_VARS = (
+    "MODEL_PROVIDER",
+    "MODEL",
+    "OLLAMA_API_BASE",
+    "OLLAMA_THINKING",
+    "OLLAMA_HIDE_THINKING",
+    "OPENAI_COMPATIBLE_API_BASE",
+    "LLM_CONNECT_TIMEOUT",
+    "LLM_FIRST_TOKEN_TIMEOUT",
+    "LLM_STALL_TIMEOUT",
+    "LLM_RETRIES",
+)
 
 
 @pytest.fixture

@@ -164,7 +164,7 @@ def _think_error(name: str, model: FakeModel, think: object) -> str | None:
     """The 400 message Ollama gives for this think value, if any."""
     if think is None:
         return None
-    if not isinstance(think, bool | str) or isinstance(think, str) and think not in THINK_LEVELS:
+    if not isinstance(think, bool | str) or (isinstance(think, str) and think not in THINK_LEVELS):
         shown = think if isinstance(think, str) else json.dumps(think)
         return f'invalid think value: "{shown}" (must be "high", "medium", "low", true, or false)'
     if "thinking" not in model.capabilities:
@@ -660,10 +660,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.fake._delete(model)
         self._send(200, b"", "application/json; charset=utf-8")
 
-
     def _v1_models(self, _body: dict) -> None:
         """Ollama's OpenAI-compatible model list."""
-        data = [{"id": m.name, "object": "model", "created": 0, "owned_by": "library"} for m in self.fake.models]
+        data = [
+            {"id": m.name, "object": "model", "created": 0, "owned_by": "library"} for m in self.fake.models
+        ]
         self._send_json(200, {"object": "list", "data": data})
 
     def _v1_chat(self, body: dict) -> None:
@@ -676,7 +677,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(status, {"error": {"message": message.format(model=name), "type": "api_error"}})
             return
         if model is None:
-            self._send_json(404, {"error": {"message": f"model '{name}' not found", "type": "not_found_error"}})
+            self._send_json(
+                404, {"error": {"message": f"model '{name}' not found", "type": "not_found_error"}}
+            )
             return
         max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
         pieces, reason = _pieces(model, {**body, "options": {"num_predict": max_tokens}})
@@ -684,7 +687,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        base = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()), "model": name}
+        base = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": name,
+        }
 
         def event(payload: dict) -> None:
             self._write_chunk(b"data: " + json.dumps({**base, **payload}).encode() + b"\n\n")
@@ -703,8 +711,11 @@ class _Handler(BaseHTTPRequestHandler):
         event({"choices": [{"index": 0, "delta": {}, "finish_reason": reason}]})
         if (body.get("stream_options") or {}).get("include_usage"):
             prompt = _prompt_eval_count(body.get("messages") or [])
-            usage = {"prompt_tokens": prompt, "completion_tokens": len(pieces),
-                     "total_tokens": prompt + len(pieces)}
+            usage = {
+                "prompt_tokens": prompt,
+                "completion_tokens": len(pieces),
+                "total_tokens": prompt + len(pieces),
+            }
             event({"choices": [], "usage": usage})
         self._write_chunk(b"data: [DONE]\n\n")
         self.wfile.write(b"0\r\n\r\n")

@@ -27,18 +27,32 @@ class Choice:
     temperature: float
     max_tokens: int | None
 
-    def request(self, messages: list[dict[str, str]], level: Level | None = None, target: Target | None = None,
-                style: Style | None = None) -> ChatRequest:
-        return ChatRequest(target=target or self.target, messages=messages, style=style or self.style,
-                           level=level if level is not None else self.level, system=self.system,
-                           temperature=self.temperature, max_tokens=self.max_tokens,
-                           show_thinking=self.show_thinking)
+    def request(
+        self,
+        messages: list[dict[str, str]],
+        level: Level | None = None,
+        target: Target | None = None,
+        style: Style | None = None,
+    ) -> ChatRequest:
+        return ChatRequest(
+            target=target or self.target,
+            messages=messages,
+            style=style or self.style,
+            level=level if level is not None else self.level,
+            system=self.system,
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+            show_thinking=self.show_thinking,
+        )
 
     @property
     def settings(self) -> dict[str, str]:
         """Provider, model and level, for exports and captions (never the key)."""
-        return {"provider": PROVIDERS[self.target.provider].label, "model": self.target.model,
-                "thinking": LABELS[self.level] if self.level else "n/a"}
+        return {
+            "provider": PROVIDERS[self.target.provider].label,
+            "model": self.target.model,
+            "thinking": LABELS[self.level] if self.level else "n/a",
+        }
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -70,8 +84,12 @@ def _api_key(provider: str) -> str | None:
     spec = PROVIDERS[provider]
     if not spec.key_var:
         return None
-    typed = st.text_input(f"{spec.label} API key", type="password", key=f"key_{provider}",
-                          help="Kept in this browser session only: never saved, logged or exported.")
+    typed = st.text_input(
+        f"{spec.label} API key",
+        type="password",
+        key=f"key_{provider}",
+        help="Kept in this browser session only: never saved, logged or exported.",
+    )
     if typed:
         return typed
     if env_key(provider):
@@ -93,9 +111,16 @@ def _model(provider: str, base: str | None, api_key: str | None, default: str) -
     labels = {m.name: m.label for m in listed}
     col, refresh = st.columns([5, 1], vertical_alignment="bottom")
     index = names.index(default) if default in names else (0 if names else None)
-    model = col.selectbox("Model", names, index=index, key=f"model_{provider}",
-                          format_func=lambda n: labels.get(n, n), accept_new_options=True,
-                          placeholder="Type a model name", help="Pick a model, or type any name the provider knows.")
+    model = col.selectbox(
+        "Model",
+        names,
+        index=index,
+        key=f"model_{provider}",
+        format_func=lambda n: labels.get(n, n),
+        accept_new_options=True,
+        placeholder="Type a model name",
+        help="Pick a model, or type any name the provider knows.",
+    )
     if refresh.button("↻", key="refresh_models", help="Refresh the model list"):
         refresh_models()
         st.rerun()
@@ -105,27 +130,43 @@ def _model(provider: str, base: str | None, api_key: str | None, default: str) -
 def _thinking(style: Style, default: str) -> Level | None:
     accepted = levels(style)
     if not accepted:
-        st.radio("Thinking", ["Off"], disabled=True, horizontal=True, key="thinking_none",
-                 help=NO_THINKING_REASON)
+        st.radio(
+            "Thinking", ["Off"], disabled=True, horizontal=True, key="thinking_none", help=NO_THINKING_REASON
+        )
         st.caption(NO_THINKING_REASON)
         return None
     start = coerce(style, default)
-    return st.radio("Thinking", accepted, index=accepted.index(start), format_func=LABELS.__getitem__,
-                    horizontal=True, key=f"thinking_{style}")
+    return st.radio(
+        "Thinking",
+        accepted,
+        index=accepted.index(start),
+        format_func=LABELS.__getitem__,
+        horizontal=True,
+        key=f"thinking_{style}",
+    )
 
 
 def draw(settings: Settings) -> Choice:
     """Draw the sidebar (call from the entry script so values survive page switches)."""
     with st.sidebar:
         ids = list(PROVIDERS)
-        provider = st.selectbox("Provider", ids, index=ids.index(settings.provider), key="provider",
-                                format_func=lambda p: PROVIDERS[p].label)
+        provider = st.selectbox(
+            "Provider",
+            ids,
+            index=ids.index(settings.provider),
+            key="provider",
+            format_func=lambda p: PROVIDERS[p].label,
+        )
         base: str | None = None
         if provider == "ollama":
             base = st.text_input("Ollama URL", settings.ollama_base, key="ollama_base").strip().rstrip("/")
         elif provider == "openai_compatible":
-            base = st.text_input("Base URL", settings.compatible_base or DEFAULT_COMPATIBLE_BASE,
-                                 key="compatible_base", help="LM Studio, llama.cpp or vLLM, ending in /v1").strip()
+            base = st.text_input(
+                "Base URL",
+                settings.compatible_base or DEFAULT_COMPATIBLE_BASE,
+                key="compatible_base",
+                help="LM Studio, llama.cpp or vLLM, ending in /v1",
+            ).strip()
         api_key = _api_key(provider)
         default_model = settings.model if provider == settings.provider else ""
         model, listed = _model(provider, base, api_key, default_model)
@@ -136,7 +177,8 @@ def draw(settings: Settings) -> Choice:
         with st.expander("Generation", expanded=False):
             system = st.text_area("System prompt", "", key="system_prompt")
             temperature = st.slider("Temperature", 0.0, 2.0, 0.8, 0.1, key="temperature")
-            max_tokens = st.number_input("Max tokens", 0, 131072, 0, 256, key="max_tokens",
-                                         help="0 lets the model decide.")
+            max_tokens = st.number_input(
+                "Max tokens", 0, 131072, 0, 256, key="max_tokens", help="0 lets the model decide."
+            )
     target = Target(provider, model, base, api_key)
     return Choice(target, info, style, level, show_thinking, system, temperature, int(max_tokens) or None)
