@@ -26,6 +26,7 @@ class Turn:
 
     def apply(self, event: Event) -> None:
         """Fold one event into the turn, so a stopped or failed reply keeps what arrived."""
+        self.stats = event.stats or self.stats
         match event.kind:
             case "thinking":
                 self.thinking += event.text
@@ -38,7 +39,6 @@ class Turn:
             case "error":
                 self.status, self.error, self.notice = "error", event.text, ""
             case "usage" | "done":
-                self.stats = event.stats or self.stats
                 if event.kind == "done" and self.status == "streaming":
                     self.status = "complete"
 

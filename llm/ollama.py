@@ -23,6 +23,7 @@ from llm.models import ModelInfo
 from llm.pull import PullProgress, human_duration
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+NEVER = 365 * 86400.0  # seconds: an expiry further away than this means keep_alive -1
 
 
 def _call(base: str, method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
@@ -106,9 +107,6 @@ class Loaded:
         return f"in {human_duration(left)}" if left >= 1 else "now"
 
 
-NEVER = 365 * 86400.0  # an expiry further away than this is keep_alive -1
-
-
 def _when(value: object) -> datetime | None:
     try:
         moment = datetime.fromisoformat(str(value))
@@ -153,13 +151,13 @@ def pull(base: str, model: str) -> Iterator[PullProgress]:
             started = True
             if not response.is_success:
                 response.read()
-                raise _pull_error(model, _detail(response), response.status_code)
+                raise pull_error(model, _detail(response), response.status_code)
             for line in response.iter_lines():
                 if not line.strip():
                     continue
                 data = json.loads(line)
                 if "error" in data:
-                    raise _pull_error(model, str(data["error"]))
+                    raise pull_error(model, str(data["error"]))
                 status = data.get("status", "")
                 yield PullProgress(status, data.get("digest", ""), int(data.get("total") or 0),
                                    int(data.get("completed") or 0))
@@ -178,7 +176,8 @@ def _broken(model: str, base: str, reason: str) -> ServerError:
                        f"({reason}). Press Pull to resume; Ollama keeps what it already downloaded.")
 
 
-def _pull_error(model: str, detail: str, status: int | None = None) -> LLMError:
+def pull_error(model: str, detail: str, status: int | None = None) -> LLMError:
+    """Map Ollama's words for a failed pull to a message that says what to do."""
     lowered = detail.lower()
     if "file does not exist" in lowered or "not found" in lowered:
         return ModelNotFound(f"`{model}` does not exist in the Ollama library ({detail}). Check the name on "

@@ -36,13 +36,17 @@ SUGGESTIONS = (
 
 
 def human_duration(seconds: float) -> str:
-    """'45 s', '4 min 38 s', '2 h 5 min'."""
-    whole = max(round(seconds), 0)
+    """'under 1 s', '45 s', '4 min 38 s', '2 h 5 min'."""
+    if seconds < 1:
+        return "under 1 s"
+    whole = round(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
         return f"{hours} h {minutes} min"
-    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+    if minutes:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    return f"{secs} s"
 
 
 @dataclass(frozen=True)
@@ -82,9 +86,10 @@ class Snapshot:
     def summary(self, model: str) -> str:
         """One line for a finished pull."""
         if not self.fetched:
-            return f"`{model}` is up to date ({human_bytes(self.total)} already on disk)."
-        rate = f", {human_bytes(self.fetched / self.elapsed)}/s" if self.elapsed > 0 else ""
-        return f"Pulled `{model}`: {human_bytes(self.fetched)} in {human_duration(self.elapsed)}{rate}."
+            return f"`{model}` is up to date: all {human_bytes(self.total)} were already on disk."
+        rate = f", {human_bytes(self.fetched / self.elapsed)}/s on average" if self.elapsed >= 1 else ""
+        return (f"Pulled `{model}` ({human_bytes(self.total)}): {human_bytes(self.fetched)} downloaded "
+                f"in {human_duration(self.elapsed)}{rate}.")
 
 
 class PullTracker:

@@ -73,6 +73,7 @@ class ThinkSplitter:
         self._buf = ""
         self._inside = False
         self._seen_text = False
+        self._after_close = False  # newlines right after </think> belong to neither part
 
     def feed(self, text: str) -> list[tuple[str, str]]:
         """Return (kind, text) pieces, kind being "thinking" or "answer"."""
@@ -86,8 +87,7 @@ class ThinkSplitter:
                 self._emit(out, kind, self._buf[:at])
                 self._buf = self._buf[at + len(tag) :]
                 self._inside = not self._inside
-                if not self._inside:
-                    self._buf = self._buf.lstrip("\n")
+                self._after_close = not self._inside
                 continue
             keep = _partial_suffix(self._buf, tag)
             self._emit(out, kind, self._buf[: len(self._buf) - keep])
@@ -102,6 +102,9 @@ class ThinkSplitter:
         return out
 
     def _emit(self, out: list[tuple[str, str]], kind: str, text: str) -> None:
+        if self._after_close and kind == "answer":
+            text = text.lstrip("\n")
+            self._after_close = not text
         if text:
             out.append((kind, text))
             self._seen_text = self._seen_text or bool(text.strip())
@@ -314,10 +317,10 @@ def _text_event(kind: str, text: str, stats: Stats, show_thinking: bool) -> Even
     if kind == "thinking":
         stats.thinking_started = stats.thinking_started or now
         stats.thinking_chars += len(text)
-        return Event("thinking", text=text) if show_thinking else None
+        return Event("thinking", text=text, stats=stats) if show_thinking else None
     if not text:
         return None
     if stats.thinking_started is not None and stats.thinking_ended is None:
         stats.thinking_ended = now
     stats.answer_chars += len(text)
-    return Event("answer", text=text)
+    return Event("answer", text=text, stats=stats)  # live stats: "Thought for N s" as the answer starts

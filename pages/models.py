@@ -1,3 +1,30 @@
+"""The Models page: what an Ollama server has installed and in memory; pull new models, remove old ones."""
+
+from __future__ import annotations
+
 import streamlit as st
 
+from llm import ollama
+from llm.errors import LLMError
+from ui import models as view
+
+choice = st.session_state["choice"]
+
 st.title("Models")
+if choice.target.provider != "ollama":
+    view.explain_not_ollama(choice.target.provider)
+    st.stop()
+
+base = choice.target.base_url
+st.caption(f"Ollama at {base}")
+view.notice()
+try:
+    installed = ollama.list_models(base)
+except LLMError as err:
+    st.error(str(err), icon="⚠️")
+    st.stop()
+
+view.installed_table(base, installed)
+view.pull_box(base, {m.name for m in installed})
+view.loaded_section(base)
+view.remove_box(base, installed)

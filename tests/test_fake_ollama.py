@@ -101,7 +101,7 @@ def test_think_decides_whether_thinking_streams(
 def test_inline_think_model_writes_think_tags_in_content(client: httpx.Client) -> None:
     thinking, answer = split(stream_lines(client, "/api/chat", chat_body("deepseek-inline:7b")))
     assert thinking == ""
-    assert answer == "<think>Let me think about this. The user said hi.</think>\n\nYou said: hi"
+    assert answer == "<think>\nLet me think about this. The user said hi.</think>\n\nYou said: hi"
 
 
 def test_think_rejected_for_model_that_cannot_think(client: httpx.Client) -> None:

@@ -14,15 +14,17 @@ from llm.pull import SUGGESTIONS, PullTracker
 from ui.sidebar import cached_show, refresh_models
 
 PULL_NAME = "pull_name"  # the "Model to pull" text box
+REMOVE_NAME = "remove_name"  # the "Model to remove" picker
 PENDING = "remove_pending"  # the model whose removal waits for "Confirm remove"
 NOTICE = "models_notice"  # a message that outlives the rerun after a change
+RESET = "models_reset"  # widget values to set on that rerun, before the widgets are drawn
 CAPABILITIES = ("thinking", "vision", "tools")
 
 
 def explain_not_ollama(provider: str) -> None:
     label = PROVIDERS[provider].label
     if provider == "openai_compatible":
-        where = "An OpenAI-compatible server (LM Studio, llama.cpp, vLLM) manages its models with its own tools."
+        where = "An OpenAI-compatible server (LM Studio, llama.cpp, vLLM) manages its models itself."
     else:
         where = f"{label} hosts its models: there is nothing to install or remove."
     st.info(f"This page manages the models of an **Ollama** server: what is installed, what is in memory, "
@@ -30,14 +32,17 @@ def explain_not_ollama(provider: str) -> None:
             "sidebar to manage a local server.", icon="📦")
 
 
-def changed(message: str) -> None:
-    """After a pull, delete or unload: refresh the chat's model list and redraw, keeping `message`."""
+def changed(message: str, reset: dict[str, object] | None = None) -> None:
+    """After a pull, delete or unload: refresh the chat's model list and redraw with `message`."""
     st.session_state[NOTICE] = message
+    st.session_state[RESET] = reset or {}
     refresh_models()
     st.rerun()
 
 
 def notice() -> None:
+    """The message of the change that caused this run; its widget resets (a browser resends old values)."""
+    st.session_state.update(st.session_state.pop(RESET, {}))
     if message := st.session_state.pop(NOTICE, None):
         st.success(message, icon="✅")
 
@@ -58,7 +63,7 @@ def installed_table(base: str, models: list[ModelInfo]) -> None:
     rows = [{"Model": m.name, "Size": human_bytes(m.size), "Parameters": m.parameter_size,
              "Quantization": m.quantization, "Family": m.family, "Can": _capabilities(base, m.name)}
             for m in models]
-    st.dataframe(rows, hide_index=True, width="stretch", key="installed",
+    st.dataframe(rows, hide_index=True, width="stretch",
                  column_config={"Can": st.column_config.ListColumn("Can", help="thinking, vision, tools")})
 
 
@@ -76,7 +81,7 @@ def loaded_section(base: str) -> None:
     now = datetime.now(UTC)
     st.dataframe([{"Model": m.name, "Memory": human_bytes(m.size), "VRAM": human_bytes(m.size_vram),
                    "Runs on": m.processor, "Unloads": m.unloads_in(now)} for m in running],
-                 hide_index=True, width="stretch", key="loaded")
+                 hide_index=True, width="stretch")
     for col, model in zip(st.columns(max(len(running), 3)), running, strict=False):
         if col.button(f"Unload {model.name}", key=f"unload_{model.name}", help="Free its memory now"):
             try:
@@ -120,8 +125,7 @@ def pull(base: str, model: str) -> None:
     except LLMError as err:
         st.error(str(err), icon="⚠️")
         return
-    st.session_state.pop(PULL_NAME, None)
-    changed(tracker.snapshot.summary(model))
+    changed(tracker.snapshot.summary(model), {PULL_NAME: ""})
 
 
 def remove_box(base: str, models: list[ModelInfo]) -> None:
@@ -130,15 +134,15 @@ def remove_box(base: str, models: list[ModelInfo]) -> None:
     st.subheader("Remove a model")
     sizes = {m.name: m.size for m in models}
     col, button = st.columns([4, 1], vertical_alignment="bottom")
-    name = col.selectbox("Model to remove", list(sizes), index=None, key="remove_name",
+    name = col.selectbox("Model to remove", list(sizes), index=None, key=REMOVE_NAME,
                          placeholder="Pick an installed model")
     if button.button("Remove", key="remove", disabled=name is None, width="stretch"):
         st.session_state[PENDING] = name
     if name is None or st.session_state.get(PENDING) != name:
         st.session_state.pop(PENDING, None)
         return
-    st.warning(f"Remove `{name}`? Its {human_bytes(sizes[name])} of files are deleted from the Ollama server; "
-               "using it again means pulling it again.", icon="🗑️")
+    st.warning(f"Remove `{name}`? Its {human_bytes(sizes[name])} of files are deleted from the Ollama "
+               "server; using it again means pulling it again.", icon="🗑️")
     confirm, cancel, _ = st.columns([1, 1, 3])
     if cancel.button("Cancel", key="cancel_remove", width="stretch"):
         st.session_state.pop(PENDING, None)
@@ -150,5 +154,4 @@ def remove_box(base: str, models: list[ModelInfo]) -> None:
         except LLMError as err:
             st.error(str(err), icon="⚠️")
             return
-        st.session_state.pop("remove_name", None)
-        changed(f"Removed `{name}`.")
+        changed(f"Removed `{name}`.", {REMOVE_NAME: None})

@@ -84,12 +84,16 @@ def _api_key(provider: str) -> str | None:
     spec = PROVIDERS[provider]
     if not spec.key_var:
         return None
+    # Kept outside the widget too, so switching provider and back does not lose a typed key.
+    store: dict[str, str] = st.session_state.setdefault("api_keys", {})
     typed = st.text_input(
         f"{spec.label} API key",
+        store.get(provider, ""),
         type="password",
         key=f"key_{provider}",
         help="Kept in this browser session only: never saved, logged or exported.",
     )
+    store[provider] = typed
     if typed:
         return typed
     if env_key(provider):

@@ -52,8 +52,8 @@ class LiveReply:
             return
         if self._status is None:
             self._status = self.thinking_box.status("Thinking…", expanded=True)
-            with self._status:  # type: ignore[attr-defined]
-                self._text = st.empty()
+            # Not `with self._status:`: leaving that block marks the status complete while still thinking.
+            self._text = self._status.empty()  # type: ignore[attr-defined]
         self._text.markdown(turn.thinking)  # type: ignore[attr-defined]
         if turn.content or turn.status != "streaming":
             self._status.update(label=turn.thought_label, state="complete", expanded=False)  # type: ignore

@@ -1,4 +1,4 @@
-"""Browser fixtures: a loopback Ollama, the app under `streamlit run`, and Debian's Chromium via Playwright."""
+"""Browser fixtures: a loopback Ollama, the app under `streamlit run`, and Debian's Chromium (Playwright)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.browser.driver import open_app
 from tests.browser.server import StreamlitApp, app_env
-from tests.fake_ollama import FakeOllama
+from tests.fake_ollama import FakeModel, FakeOllama
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 TOKEN_DELAY = 0.02
+# A thinking model with a long answer ("w0 w1 … w399"), for watching an answer stream and stopping it.
+WRITER = FakeModel("writer:1b", ["completion", "thinking"], "qwen3", "1.0B", size=800_000_000, answer_tokens=400)
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +31,7 @@ def browser() -> Iterator[Browser]:
 def fake() -> Iterator[FakeOllama]:
     """One Ollama-protocol server per test module, streaming a token every TOKEN_DELAY seconds."""
     with FakeOllama(token_delay=TOKEN_DELAY) as server:
+        server.models.append(WRITER)
         yield server
 
 

@@ -1,13 +1,17 @@
+import time
 from tests.browser.driver import *
 
 def test_dom(page, fake):
-    fake.token_delay = 0.3
-    type_message(page, "hello")
-    page.wait_for_selector("text=Thinking…", timeout=20000)
-    page.wait_for_timeout(800)
-    open("/tmp/smoke/during.html","w").write(page.content())
-    page.screenshot(path="/tmp/smoke/during.png")
-    wait_reply(page, 1)
-    open("/tmp/smoke/after.html","w").write(page.content())
-    print(sidebar(page).inner_html()[:100])
-    open("/tmp/smoke/sidebar.html","w").write(sidebar(page).inner_html())
+    box = sidebar(page).get_by_test_id("stSelectbox").filter(has_text="Model")
+    box.locator("input").click()
+    box.locator("input").fill("writer:1b")
+    page.wait_for_timeout(500)
+    print([o.inner_text() for o in page.get_by_role("option").all()])
+    page.get_by_role("option", name="writer:1b", exact=False).first.click()
+    wait_idle(page)
+    print(box.inner_text())
+    type_message(page, "tell")
+    t0 = time.time()
+    for i in range(40):
+        print(round(time.time()-t0,1), page.get_by_test_id("stApp").get_attribute("data-test-script-state"), page.get_by_test_id("stMainBlockContainer").inner_text()[-80:].replace("\n"," | "))
+        page.wait_for_timeout(250)

@@ -1,0 +1,409 @@
+"""One prompt, several columns (provider, model, thinking level) streamed at once, with figures and exports.
+
+The page only draws: this module merges the columns' streams into one sequence of (column, Event),
+folds it into `Turn`s, decides when a column is due for a redraw, sums up repeated runs and exports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import random
+import statistics
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from llm.config import Settings
+from llm.conversation import Turn
+from llm.events import Event, Stats
+from llm.models import PROVIDERS, env_key
+from llm.stream import ChatRequest, Limits, Target, stream_chat
+from llm.thinking import LABELS, Level, Style, coerce, levels
+
+T = TypeVar("T")
+
+MIN_COLUMNS, MAX_COLUMNS = 2, 4
+LETTERS = "ABCD"
+PRESETS = ("Thinking levels", "Models")
+
+
+@dataclass(frozen=True)
+class Column:
+    """What one column asks: a target (provider and model) at a thinking level."""
+
+    target: Target
+    style: Style = "none"
+    level: Level | None = None
+
+    @classmethod
+    def at(cls, target: Target, style: Style, wanted: str | None) -> Column:
+        """The column at the accepted level nearest to `wanted` (none for a model that cannot think)."""
+        return cls(target, style, coerce(style, wanted))
+
+
+def thinking_levels_preset(target: Target, style: Style) -> list[Column]:
+    """The model at each level it accepts; a model that cannot think gets two identical columns."""
+    accepted = levels(style)[:MAX_COLUMNS]
+    if len(accepted) < MIN_COLUMNS:
+        return [Column(target, style)] * MIN_COLUMNS
+    return [Column(target, style, level) for level in accepted]
+
+
+def models_preset(models: Sequence[tuple[Target, Style]], wanted: str | None, size: int = 3) -> list[Column]:
+    """The first model and others at one level (each at its nearest accepted level).
+
+    When the first model thinks, other thinking models come before those that cannot. A single model
+    fills two columns.
+    """
+    if not models:
+        return []
+    first, *others = models
+    if levels(first[1]):
+        others.sort(key=lambda model: not levels(model[1]))
+    picked = [first, *others][:min(size, MAX_COLUMNS)]
+    columns = [Column.at(target, style, wanted) for target, style in picked]
+    return columns + [columns[-1]] * (MIN_COLUMNS - len(columns))
+
+
+def column_providers(current: str, settings: Settings) -> list[str]:
+    """Providers a column can use with no more input: the sidebar's, Ollama, and those with a key or URL."""
+    def ready(provider: str) -> bool:
+        spec = PROVIDERS[provider]
+        if spec.needs_base_url:
+            return bool(settings.compatible_base)
+        return not spec.key_var or bool(env_key(provider))
+
+    return [p for p in PROVIDERS if p == current or ready(p)]
+
+
+def column_target(provider: str, model: str, current: Target, settings: Settings) -> Target:
+    """Where a column's request goes: the sidebar's URL and key for its provider, else the environment's."""
+    if provider == current.provider:
+        return Target(provider, model, current.api_base, current.api_key)
+    base = {"ollama": settings.ollama_base, "openai_compatible": settings.compatible_base}.get(provider)
+    return Target(provider, model, base or None)
+
+
+async def merge(streams: Sequence[AsyncIterator[T]]) -> AsyncIterator[tuple[int, T]]:
+    """Run the streams at once and yield their items tagged by position, as they arrive.
+
+    Closing the merged stream cancels and closes every stream still running.
+    """
+    queue: asyncio.Queue[tuple[int, T | _End]] = asyncio.Queue()
+
+    async def pump(index: int, stream: AsyncIterator[T]) -> None:
+        try:
+            async for item in stream:
+                queue.put_nowait((index, item))
+        finally:
+            aclose = getattr(stream, "aclose", None)
+            if aclose is not None:
+                await aclose()
+            queue.put_nowait((index, _END))
+
+    tasks = [asyncio.ensure_future(pump(i, stream)) for i, stream in enumerate(streams)]
+    try:
+        running = len(tasks)
+        while running:
+            index, item = await queue.get()
+            if isinstance(item, _End):
+                running -= 1
+                await tasks[index]  # a stream that raised raises here
+                continue
+            yield index, item
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class _End:
+    """Marks the end of one merged stream."""
+
+
+_END = _End()
+
+
+def redraws(
+    events: Iterable[tuple[int, Event]],
+    turns: Sequence[Turn],
+    interval: float = 0.25,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[int]:
+    """Fold tagged events into `turns`; yield a column's index when it is due for a redraw.
+
+    Streamlit re-sends a block's whole text at each update, so a column is redrawn at most once per
+    `interval` for new text; its first answer text, a retry, an error and the end are drawn at once.
+    Columns with changes not drawn yet are yielded at the end.
+    """
+    last: dict[int, float] = {}
+    dirty: set[int] = set()
+    for index, event in events:
+        turn = turns[index]
+        urgent = event.kind in ("retry", "error", "done") or (event.kind == "answer" and not turn.content)
+        turn.apply(event)
+        dirty.add(index)
+        now = clock()
+        for column in sorted(dirty):
+            if (column == index and urgent) or now - last.get(column, -math.inf) >= interval:
+                dirty.discard(column)
+                last[column] = now
+                yield column
+    yield from sorted(dirty)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of a reply, read from `Stats.as_dict()`."""
+
+    key: str
+    label: str
+    unit: str
+    digits: int = 2
+
+    def format(self, value: float) -> str:
+        return f"{value:.{self.digits}f} {self.unit}"
+
+
+FIGURES = (
+    Figure("first_token_s", "First token", "s"),
+    Figure("wait_s", "Wait for first byte", "s"),  # queueing and model load, apart from generation
+    Figure("thinking_s", "Thinking time", "s", 1),
+    Figure("thinking_chars", "Thinking length", "chars", 0),  # Ollama gives no separate thinking count
+    Figure("completion_tokens", "Output tokens", "tokens", 0),  # thinking and answer, as the server counts
+    Figure("generation_s", "Generation time", "s", 1),
+    Figure("total_s", "Total time", "s", 1),
+    Figure("tokens_per_s", "Speed", "tok/s", 1),
+)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Median and range of one figure over runs."""
+
+    median: float
+    low: float
+    high: float
+    runs: int
+
+    @classmethod
+    def of(cls, values: Iterable[float | int | None]) -> Spread | None:
+        known = [float(v) for v in values if v is not None]
+        if not known:
+            return None
+        return cls(statistics.median(known), min(known), max(known), len(known))
+
+    def format(self, figure: Figure) -> str:
+        """'1.23 s', or '1.23 s (1.10 to 1.40, 5 runs)' over several runs."""
+        text = figure.format(self.median)
+        if self.runs > 1:
+            text += f" ({self.low:.{figure.digits}f} to {self.high:.{figure.digits}f}, {self.runs} runs)"
+        return text
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {"median": self.median, "low": self.low, "high": self.high, "runs": self.runs}
+
+
+def counted(turns: Iterable[Turn]) -> list[Stats]:
+    """The stats to sum up: those of complete replies, or of every reply when none completed."""
+    measured = [t for t in turns if t.stats is not None]
+    complete = [t for t in measured if t.status == "complete"]
+    return [t.stats for t in complete or measured if t.stats is not None]
+
+
+def spreads(turns: Iterable[Turn]) -> dict[str, Spread | None]:
+    """Each figure's median and range over the given replies of one column."""
+    figures = [stats.as_dict() for stats in counted(turns)]
+    return {f.key: Spread.of(d[f.key] for d in figures) for f in FIGURES}  # type: ignore[misc]
+
+
+def figure_lines(summary: dict[str, Spread | None]) -> list[str]:
+    """'First token: 0.42 s' lines for the figures known."""
+    return [f"{f.label}: {s.format(f)}" for f in FIGURES if (s := summary[f.key]) is not None]
+
+
+PHASES = ("Waiting", "Thinking", "Answering")
+
+
+def phases(stats: Stats) -> dict[str, float] | None:
+    """A finished reply's time split into waiting for the first byte, thinking and answering."""
+    if stats.total is None:
+        return None
+    waiting = stats.wait or 0.0
+    thinking = stats.thinking_seconds or 0.0
+    return {"Waiting": waiting, "Thinking": thinking, "Answering": max(0.0, stats.total - waiting - thinking)}
+
+
+def thinking_name(style: Style, level: Level | None) -> str:
+    """The level actually sent ('n/a' for a model that cannot think)."""
+    sent = coerce(style, level)
+    return LABELS[sent] if sent else "n/a"
+
+
+@dataclass
+class Comparison:
+    """One prompt asked of several columns, possibly several times, with a blind vote."""
+
+    prompt: str
+    requests: list[ChatRequest]
+    runs: list[list[Turn]] = field(default_factory=list)
+    blind: bool = False
+    order: list[int] = field(default_factory=list)  # display position → column; shuffled when blind
+    votes: list[int] = field(default_factory=list)
+    revealed: bool = False
+
+    def __post_init__(self) -> None:
+        self.order = self.order or list(range(len(self.requests)))
+        self.votes = self.votes or [0] * len(self.requests)
+
+    @classmethod
+    def start(cls, prompt: str, requests: Sequence[ChatRequest], blind: bool = False,
+              rng: random.Random | None = None) -> Comparison:
+        order = list(range(len(requests)))
+        if blind:
+            (rng or random.Random()).shuffle(order)
+        return cls(prompt, list(requests), blind=blind, order=order)
+
+    def settings(self, column: int) -> dict[str, str]:
+        """Provider, model and thinking level of a column (never the key)."""
+        req = self.requests[column]
+        return {"provider": PROVIDERS[req.target.provider].label, "model": req.target.model,
+                "thinking": thinking_name(req.style, req.level)}
+
+    @property
+    def hidden(self) -> bool:
+        """Blind and not revealed yet: columns go by letter only."""
+        return self.blind and not self.revealed
+
+    @property
+    def columns(self) -> range:
+        return range(len(self.requests))
+
+    def letter(self, column: int) -> str:
+        return LETTERS[self.order.index(column)]
+
+    def name(self, column: int) -> str:
+        """'A · gpt-oss:20b · High'."""
+        settings = self.settings(column)
+        level = f" · {settings['thinking']}" if settings["thinking"] != "n/a" else ""
+        return f"{self.letter(column)} · {settings['model']}{level}"
+
+    def label(self, column: int) -> str:
+        """The name, or only the letter while hidden."""
+        return self.letter(column) if self.hidden else self.name(column)
+
+    def stream(self, limits: Limits) -> AsyncIterator[tuple[int, Event]]:
+        """Every column's reply streamed at once, as one sequence of (column, event)."""
+        return merge([stream_chat(req, limits) for req in self.requests])
+
+    def new_run(self) -> list[Turn]:
+        """Empty replies, one per column, for the next run."""
+        run = [Turn("assistant", status="streaming", settings=self.settings(i)) for i in self.columns]
+        self.runs.append(run)
+        return run
+
+    def stop(self) -> None:
+        """Mark replies cut off by Stop (or any click that ended the run)."""
+        for run in self.runs:
+            for turn in run:
+                turn.stop()
+
+    def replies(self, column: int) -> list[Turn]:
+        return [run[column] for run in self.runs]
+
+    def summary(self, column: int) -> dict[str, Spread | None]:
+        return spreads(self.replies(column))
+
+    def vote(self, column: int) -> None:
+        self.votes[column] += 1
+
+    def reveal(self) -> None:
+        self.revealed = True
+
+    @property
+    def can_reveal(self) -> bool:
+        return self.hidden and sum(self.votes) > 0
+
+    def table(self, named: bool = False) -> list[dict[str, str]]:
+        """One row per figure, one cell per column (in display order): median and range."""
+        summaries = {i: self.summary(i) for i in self.order}
+        heads = {i: self.name(i) if named else self.label(i) for i in self.order}
+        return [
+            {"Figure": f.label, **{heads[i]: s.format(f) if (s := summaries[i][f.key]) else "—"
+                                   for i in self.order}}
+            for f in FIGURES
+        ]
+
+    def chart(self) -> list[dict[str, Any]]:
+        """Long-form rows (column, phase, median seconds) for a stacked bar chart of where time went."""
+        rows: list[dict[str, Any]] = []
+        for i in self.order:
+            split = [p for stats in counted(self.replies(i)) if (p := phases(stats))]
+            for phase in PHASES:
+                if split:
+                    rows.append({"Column": self.label(i), "Phase": phase,
+                                 "Seconds": statistics.median(p[phase] for p in split)})
+        return rows
+
+    def as_dict(self) -> dict[str, Any]:
+        """Prompt, shared settings, and per column its settings, votes, every run and the summary."""
+        first = self.requests[0]
+        columns = []
+        for i in self.order:
+            column: dict[str, Any] = {"label": self.letter(i), **self.settings(i)}
+            if self.blind:
+                column["votes"] = self.votes[i]
+            column["runs"] = [turn.as_dict() for turn in self.replies(i)]
+            column["summary"] = {k: s.as_dict() if s else None for k, s in self.summary(i).items()}
+            columns.append(column)
+        return {
+            "prompt": self.prompt,
+            "settings": {"system": first.system, "temperature": first.temperature,
+                         "max_tokens": first.max_tokens, "runs": len(self.runs)},
+            "blind": {"revealed": self.revealed} if self.blind else None,
+            "columns": columns,
+        }
+
+
+def to_json(comparison: Comparison) -> str:
+    return json.dumps(comparison.as_dict(), indent=2, ensure_ascii=False)
+
+
+def _markdown_table(rows: list[dict[str, str]]) -> list[str]:
+    head = list(rows[0])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    return lines + ["| " + " | ".join(row[h] for h in head) + " |" for row in rows]
+
+
+def _quote(text: str) -> list[str]:
+    return [f"> {line}" for line in text.splitlines()]
+
+
+def to_markdown(comparison: Comparison) -> str:
+    first = comparison.requests[0]
+    lines = ["# Comparison", "", "**Prompt:**", "", *_quote(comparison.prompt), ""]
+    shared = [f"temperature {first.temperature}", f"max tokens {first.max_tokens or 'model default'}",
+              f"{len(comparison.runs)} run{'s' if len(comparison.runs) != 1 else ''}"]
+    lines += [f"_{' · '.join(shared)}_", ""]
+    if first.system.strip():
+        lines += ["**System prompt:**", "", *_quote(first.system), ""]
+    if comparison.blind:
+        votes = ", ".join(f"{comparison.name(i)}: {comparison.votes[i]}" for i in comparison.order)
+        lines += [f"**Blind vote:** {votes}", ""]
+    if comparison.runs:
+        lines += ["## Figures", "", *_markdown_table(comparison.table(named=True)), ""]
+    for i in comparison.order:
+        lines += [f"## {comparison.name(i)}", ""]
+        replies = comparison.replies(i)
+        for n, turn in enumerate(replies, 1):
+            if len(replies) > 1:
+                lines += [f"### Run {n}", ""]
+            if turn.thinking:
+                lines += [f"> **Thinking** ({turn.thought_label.lower()})", ">", *_quote(turn.thinking), ""]
+            lines += [turn.content, ""]
+            if turn.status != "complete":
+                lines += [f"_[{turn.status}{': ' + turn.error if turn.error else ''}]_", ""]
+    return "\n".join(lines)

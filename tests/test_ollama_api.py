@@ -1,0 +1,208 @@
+"""llm/ollama.py over real HTTP against the loopback Ollama server, and llm/pull.py's progress math."""
+
+from __future__ import annotations
+
+import socket
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from llm import ollama as api
+from llm.errors import BadRequest, ModelNotFound, ServerError, ServerUnreachable
+from llm.pull import PullProgress, PullTracker, human_duration
+from tests.fake_ollama import FakeModel, FakeOllama
+
+GB = 1_000_000_000
+
+
+@pytest.fixture
+def dead_url() -> str:
+    """A loopback URL on a port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def load(fake: FakeOllama, model: str, keep_alive: object = "5m") -> None:
+    """Load a model the way a client does: a chat with no messages."""
+    body = {"model": model, "messages": [], "keep_alive": keep_alive}
+    assert httpx.post(fake.url + "/api/chat", json=body).json()["done_reason"] == "load"
+
+
+def names(fake: FakeOllama) -> list[str]:
+    return [m.name for m in api.list_models(fake.url)]
+
+
+def test_list_models_reads_tags_sorted_by_name(ollama: FakeOllama) -> None:
+    models = api.list_models(ollama.url)
+    assert [m.name for m in models] == [
+        "deepseek-inline:7b", "gemma3:4b", "gpt-oss:20b", "llama3.2:3b", "qwen3:8b"]
+    gpt = models[2]
+    assert (gpt.family, gpt.parameter_size, gpt.quantization) == ("gptoss", "20.9B", "MXFP4")
+    assert gpt.size == 13_780_000_000
+
+
+def test_show_reports_capabilities_and_missing_models(ollama: FakeOllama) -> None:
+    assert api.show(ollama.url, "gpt-oss:20b").capabilities == {"completion", "tools", "thinking"}
+    assert api.show(ollama.url, "gemma3:4b").capabilities == {"completion", "vision"}
+    with pytest.raises(ModelNotFound, match="ollama pull nope:1b"):
+        api.show(ollama.url, "nope:1b")
+
+
+def test_server_down_says_start_ollama_serve(dead_url: str) -> None:
+    for call in (api.list_models, api.loaded):
+        with pytest.raises(ServerUnreachable, match="Start it with `ollama serve`"):
+            call(dead_url)
+    with pytest.raises(ServerUnreachable, match="Start it with `ollama serve`"):
+        next(api.pull(dead_url, "qwen3:0.6b"))
+
+
+def test_loaded_lists_models_in_memory_with_vram_and_expiry(ollama: FakeOllama) -> None:
+    before = datetime.now(UTC)
+    load(ollama, "llama3.2:3b", "5m")
+    [running] = api.loaded(ollama.url)
+    assert (running.name, running.size, running.size_vram) == ("llama3.2:3b", 2_019_000_000, 2_019_000_000)
+    assert running.processor == "100% GPU"
+    assert running.expires_at is not None
+    assert before + timedelta(minutes=5) <= running.expires_at <= datetime.now(UTC) + timedelta(minutes=5)
+    assert running.unloads_in(running.expires_at - timedelta(minutes=4, seconds=30)) == "in 4 min 30 s"
+    assert running.unloads_in(running.expires_at + timedelta(seconds=1)) == "now"
+
+
+def test_model_kept_loaded_forever_never_unloads(ollama: FakeOllama) -> None:
+    load(ollama, "qwen3:8b", -1)
+    [running] = api.loaded(ollama.url)
+    assert running.unloads_in(datetime.now(UTC)) == "never (kept loaded)"
+
+
+@pytest.mark.parametrize(("size", "vram", "shown"), [
+    (100, 100, "100% GPU"), (100, 0, "100% CPU"), (100, 52, "48%/52% CPU/GPU"), (0, 0, ""),
+])
+def test_processor_split_reads_like_ollama_ps(size: int, vram: int, shown: str) -> None:
+    assert api.Loaded("m", size, vram, None).processor == shown
+
+
+def test_unknown_expiry_is_not_shown_as_a_time() -> None:
+    now = datetime.now(UTC)
+    assert api.Loaded("m", 1, 1, datetime(1, 1, 1, tzinfo=UTC)).unloads_in(now) == "unknown"
+    assert api.Loaded("m", 1, 1, None).unloads_in(now) == "unknown"
+
+
+def test_unload_sends_keep_alive_zero_and_frees_memory(ollama: FakeOllama) -> None:
+    load(ollama, "gemma3:4b")
+    ollama.reset()
+    api.unload(ollama.url, "gemma3:4b")
+    assert ollama.chats() == [{"model": "gemma3:4b", "messages": [], "keep_alive": 0}]
+    assert api.loaded(ollama.url) == []
+
+
+def test_delete_removes_the_model_and_a_second_delete_says_it_is_gone(ollama: FakeOllama) -> None:
+    api.delete(ollama.url, "gemma3:4b")
+    assert "gemma3:4b" not in names(ollama)
+    assert [r.body for r in ollama.requests if r.method == "DELETE"] == [{"model": "gemma3:4b"}]
+    with pytest.raises(ModelNotFound, match="already removed"):
+        api.delete(ollama.url, "gemma3:4b")
+
+
+def test_pull_streams_progress_until_success_and_installs(ollama: FakeOllama) -> None:
+    lines = list(api.pull(ollama.url, "qwen3:0.6b"))
+    pulls = [r.body for r in ollama.requests if r.path == "/api/pull"]
+    assert pulls == [{"model": "qwen3:0.6b", "stream": True}]
+    assert lines[0] == PullProgress("pulling manifest")
+    assert [line.status for line in lines[-3:]] == ["verifying sha256 digest", "writing manifest", "success"]
+    layers = {line.digest: line.total for line in lines if line.digest}
+    assert len(layers) == 2 and sum(layers.values()) == 522_000_000
+    assert "qwen3:0.6b" in names(ollama)
+
+
+def test_pull_of_unknown_model_says_it_does_not_exist(ollama: FakeOllama) -> None:
+    seen: list[PullProgress] = []
+    with pytest.raises(ModelNotFound, match="`nope:1b` does not exist in the Ollama library") as caught:
+        seen.extend(api.pull(ollama.url, "nope:1b"))
+    assert caught.value.status == 404
+    assert seen == [PullProgress("pulling manifest")]
+
+
+def test_pull_cut_off_mid_way_says_it_broke_off(ollama: FakeOllama) -> None:
+    ollama.fail("drop", after=3)
+    seen: list[PullProgress] = []
+    with pytest.raises(ServerError, match=r"broke off.*Press Pull to resume"):
+        seen.extend(api.pull(ollama.url, "qwen3:0.6b"))
+    assert len(seen) == 3
+    assert "qwen3:0.6b" not in names(ollama)
+    assert list(api.pull(ollama.url, "qwen3:0.6b"))[-1].status == "success"  # the next pull completes
+
+
+@pytest.mark.parametrize(("detail", "status", "kind", "words"), [
+    ('pull model manifest: Get "https://registry.ollama.ai/v2/library/qwen3/manifests/8b": dial tcp: '
+     "lookup registry.ollama.ai: no such host", None, ServerUnreachable, "internet connection"),
+    ("max retries exceeded: read tcp 10.0.0.2:5000: connection reset by peer", None, ServerUnreachable,
+     "press Pull again"),
+    ("invalid model name", 400, BadRequest, "rejected the pull"),
+    ("digest mismatch, file must be downloaded again", None, ServerError, "failed: digest mismatch"),
+])
+def test_pull_errors_say_what_to_do(detail: str, status: int | None, kind: type, words: str) -> None:
+    error = api.pull_error("qwen3:8b", detail, status)
+    assert type(error) is kind
+    assert words in str(error) and "qwen3:8b" in str(error)
+
+
+def test_pull_through_tracker_ends_complete(ollama: FakeOllama) -> None:
+    ollama.pullable.append(FakeModel("big:1b", size=2 * GB))
+    tracker = PullTracker(started=0.0)
+    for step, line in enumerate(api.pull(ollama.url, "big:1b"), start=1):
+        snapshot = tracker.update(line, now=float(step))
+    assert snapshot.finished and snapshot.fraction == 1.0
+    assert snapshot.done == snapshot.total == 2 * GB
+    assert snapshot.label() == "Success · 2.0 GB of 2.0 GB"
+
+
+def test_tracker_sums_layers_and_measures_speed_over_a_window() -> None:
+    tracker = PullTracker(started=0.0, window=2.0)
+    assert tracker.update(PullProgress("pulling manifest"), now=0.5).total == 0
+    assert tracker.update(PullProgress("pulling aaa", "sha256:aaa", 1000, 0), now=1.0).speed is None
+    tracker.update(PullProgress("pulling aaa", "sha256:aaa", 1000, 100), now=2.0)
+    tracker.update(PullProgress("pulling aaa", "sha256:aaa", 1000, 200), now=3.0)
+    snapshot = tracker.update(PullProgress("pulling aaa", "sha256:aaa", 1000, 600), now=4.0)
+    # the window starts at the newest sample at least 2 s old: t=2 s, 100 bytes
+    assert snapshot.speed == pytest.approx((600 - 100) / 2)
+    assert snapshot.eta == pytest.approx(400 / 250)
+    assert (snapshot.done, snapshot.total, snapshot.fraction) == (600, 1000, 0.6)
+    assert snapshot.label() == "Pulling aaa · 600 B of 1.0 KB · 250 B/s · 2 s left"
+    snapshot = tracker.update(PullProgress("pulling bbb", "sha256:bbb", 3000, 0), now=4.0)
+    assert (snapshot.done, snapshot.total) == (600, 4000)
+
+
+def test_layer_already_on_disk_counts_as_done_but_not_as_speed() -> None:
+    tracker = PullTracker(started=0.0)
+    snapshot = tracker.update(PullProgress("pulling aaa", "sha256:aaa", 5 * GB, 5 * GB), now=1.0)
+    assert (snapshot.done, snapshot.total, snapshot.speed, snapshot.fetched) == (5 * GB, 5 * GB, None, 0)
+    snapshot = tracker.update(PullProgress("success"), now=2.0)
+    assert snapshot.summary("qwen3:8b") == "`qwen3:8b` is up to date: all 5.0 GB were already on disk."
+
+
+def test_summary_of_a_download_gives_size_time_and_average_speed() -> None:
+    tracker = PullTracker(started=0.0)
+    tracker.update(PullProgress("pulling aaa", "sha256:aaa", 2 * GB, 0), now=1.0)
+    tracker.update(PullProgress("pulling aaa", "sha256:aaa", 2 * GB, 2 * GB), now=41.0)
+    snapshot = tracker.update(PullProgress("success"), now=50.0)
+    assert snapshot.summary("m:1b") == (
+        "Pulled `m:1b` (2.0 GB): 2.0 GB downloaded in 50 s, 40.0 MB/s on average.")
+
+
+def test_speed_and_time_left_are_hidden_when_unknown_or_done() -> None:
+    tracker = PullTracker(started=0.0)
+    tracker.update(PullProgress("pulling aaa", "sha256:aaa", 1000, 0), now=1.0)
+    tracker.update(PullProgress("pulling aaa", "sha256:aaa", 1000, 1000), now=2.0)
+    assert tracker.update(PullProgress("verifying sha256 digest"), now=3.0).label() == (
+        "Verifying sha256 digest · 1.0 KB of 1.0 KB"
+    )
+
+
+@pytest.mark.parametrize(("seconds", "shown"), [
+    (0.4, "under 1 s"), (45, "45 s"), (278, "4 min 38 s"), (300, "5 min"), (7500, "2 h 5 min"),
+])
+def test_human_duration(seconds: float, shown: str) -> None:
+    assert human_duration(seconds) == shown

@@ -1,0 +1,185 @@
+"""llm.stream against the loopback Ollama-protocol server: the wire, the events, retries and failures."""
+
+from __future__ import annotations
+
+import pytest
+
+from llm import errors, runtime
+from llm.events import Event
+from llm.stream import ChatRequest, Limits, Target, ThinkSplitter, stream_chat
+from tests.fake_ollama import FakeOllama
+
+FAST = Limits(retries=2, backoff=0.05, backoff_cap=0.2, stall=2, first_token=10, notice_every=0.2)
+HI = [{"role": "user", "content": "hi"}]
+
+
+def collect(server: FakeOllama, model: str, style: str = "none", level: str | None = None,
+            limits: Limits = FAST, **kw: object) -> list[Event]:
+    base = kw.pop("base", server.url)
+    provider = kw.pop("provider", "ollama")
+    request = ChatRequest(Target(provider, model, base), HI, style, level, **kw)  # type: ignore[arg-type]
+    return list(runtime.iterate(stream_chat(request, limits)))
+
+
+def text(events: list[Event], kind: str) -> str:
+    return "".join(e.text for e in events if e.kind == kind)
+
+
+def error(events: list[Event]) -> errors.LLMError | None:
+    return next((e.error for e in events if e.kind == "error"), None)
+
+
+@pytest.mark.parametrize(("model", "style", "level", "think"), [
+    ("gpt-oss:20b", "ollama-effort", "low", "low"),
+    ("gpt-oss:20b", "ollama-effort", "medium", "medium"),
+    ("gpt-oss:20b", "ollama-effort", "high", "high"),
+    ("qwen3:8b", "ollama-toggle", "on", True),
+    ("qwen3:8b", "ollama-toggle", "off", False),
+])
+def test_think_on_the_wire(ollama: FakeOllama, model: str, style: str, level: str, think: object) -> None:
+    events = collect(ollama, model, style, level)
+    assert ollama.chats()[-1]["think"] == think
+    assert text(events, "answer") == "You said: hi"
+    assert events[-1].kind == "done"
+
+
+def test_thinking_streams_before_the_answer(ollama: FakeOllama) -> None:
+    events = collect(ollama, "gpt-oss:20b", "ollama-effort", "high")
+    kinds = [e.kind for e in events if e.kind in ("thinking", "answer")]
+    assert kinds.index("answer") > kinds.index("thinking")
+    assert "thinking" not in kinds[kinds.index("answer"):]
+    assert text(events, "thinking") == "Let me think about this. The user said hi."
+    stats = events[-1].stats
+    assert stats is not None and stats.completion_tokens == 9 + 3 and stats.prompt_tokens
+    assert stats.thinking_seconds is not None and stats.ttft is not None and stats.tokens_per_second
+
+
+def test_qwen_off_streams_no_thinking(ollama: FakeOllama) -> None:
+    events = collect(ollama, "qwen3:8b", "ollama-toggle", "off")
+    assert text(events, "thinking") == "" and text(events, "answer") == "You said: hi"
+
+
+def test_model_that_cannot_think_gets_no_think_key(ollama: FakeOllama) -> None:
+    events = collect(ollama, "llama3.2:3b", "none", "high")
+    assert "think" not in ollama.chats()[-1]
+    assert text(events, "answer") == "You said: hi" and error(events) is None
+
+
+def test_think_sent_to_a_model_that_cannot_think_says_so(ollama: FakeOllama) -> None:
+    events = collect(ollama, "llama3.2:3b", "ollama-toggle", "on")
+    assert isinstance(error(events), errors.ThinkingUnsupported)
+    assert "cannot think" in text(events, "error")
+    assert len(ollama.chats()) == 1  # a bad request is not retried
+
+
+def test_hidden_thinking_is_timed_but_not_sent(ollama: FakeOllama) -> None:
+    events = collect(ollama, "gpt-oss:20b", "ollama-effort", "low", show_thinking=False)
+    assert text(events, "thinking") == ""
+    assert events[-1].stats.thinking_chars > 0 and events[-1].stats.thinking_seconds is not None
+
+
+def test_generation_options_reach_ollama(ollama: FakeOllama) -> None:
+    events = collect(ollama, "llama3.2:3b", system="Be brief.", temperature=0.2, max_tokens=2)
+    body = ollama.chats()[-1]
+    assert (body["messages"][0]["role"], body["messages"][0]["content"]) == ("system", "Be brief.")
+    assert body["options"]["temperature"] == 0.2 and body["options"]["num_predict"] == 2
+    assert text(events, "answer") == "You said: " and events[-1].stats.finish_reason == "length"
+
+
+def test_unreachable_server_names_the_url_and_ollama_serve(ollama: FakeOllama) -> None:
+    events = collect(ollama, "gpt-oss:20b", base="http://127.0.0.1:9")
+    err = error(events)
+    assert isinstance(err, errors.ServerUnreachable)
+    assert "http://127.0.0.1:9" in str(err) and "ollama serve" in str(err)
+    assert events[-1].stats.retries == FAST.retries
+
+
+def test_missing_model_says_ollama_pull_and_is_not_retried(ollama: FakeOllama) -> None:
+    events = collect(ollama, "nosuch:1b")
+    assert isinstance(error(events), errors.ModelNotFound)
+    assert "ollama pull nosuch:1b" in str(error(events))
+    assert len(ollama.chats()) == 1
+
+
+@pytest.mark.parametrize("fault", ["503", "500", "429"])
+def test_retried_before_the_first_token(ollama: FakeOllama, fault: str) -> None:
+    ollama.fail(fault)
+    events = collect(ollama, "gpt-oss:20b", "ollama-effort", "low")
+    assert [e.kind for e in events].count("retry") == 1
+    assert text(events, "answer") == "You said: hi" and error(events) is None
+    assert len(ollama.chats()) == 2 and events[-1].stats.retries == 1
+
+
+def test_gives_up_after_the_configured_retries(ollama: FakeOllama) -> None:
+    ollama.fail("503", times=10)
+    events = collect(ollama, "gpt-oss:20b", "ollama-effort", "low")
+    assert isinstance(error(events), errors.ServerBusy)
+    assert len(ollama.chats()) == FAST.retries + 1
+
+
+@pytest.mark.parametrize("fault", ["drop", "error_line"])
+def test_broken_stream_keeps_what_arrived_and_is_not_retried(ollama: FakeOllama, fault: str) -> None:
+    ollama.token_delay = 0.01  # lines sent in one burst may be lost with the connection, as on a real network
+    ollama.fail(fault, after=10)  # 9 thinking lines and the first answer token
+    events = collect(ollama, "gpt-oss:20b", "ollama-effort", "low")
+    assert text(events, "thinking") == "Let me think about this. The user said hi."
+    assert text(events, "answer") == "You "
+    assert isinstance(error(events), errors.StreamBroken)
+    assert "kept" in str(error(events))
+    assert len(ollama.chats()) == 1
+
+
+def test_stall_ends_at_the_stall_timeout(ollama: FakeOllama) -> None:
+    ollama.fail("stall", after=3, seconds=30)
+    events = collect(ollama, "gpt-oss:20b", "ollama-effort", "low", limits=Limits(stall=1, retries=0))
+    assert isinstance(error(events), errors.StreamBroken)
+    assert "stopped sending" in str(error(events)) and text(events, "thinking") == "Let me think "
+
+
+def test_slow_first_byte_reports_loading(ollama: FakeOllama) -> None:
+    ollama.first_byte_delay = 1.0
+    events = collect(ollama, "gpt-oss:20b", "ollama-effort", "low")
+    waiting = [e.text for e in events if e.kind == "waiting"]
+    assert waiting and all(w.startswith("Loading model…") for w in waiting)
+    assert text(events, "answer") == "You said: hi"
+
+
+def test_first_token_timeout_is_reported_not_retried(ollama: FakeOllama) -> None:
+    ollama.first_byte_delay = 5.0
+    events = collect(ollama, "gpt-oss:20b", "ollama-effort", "low", limits=Limits(first_token=1, notice_every=0.2))
+    assert isinstance(error(events), errors.TimedOut)
+    assert "LLM_FIRST_TOKEN_TIMEOUT" in str(error(events))
+    assert len(ollama.chats()) == 1
+
+
+def test_missing_cloud_key_names_the_variable(ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    events = collect(ollama, "claude-sonnet-4-5", provider="anthropic", base=None)
+    assert isinstance(error(events), errors.MissingKey) and "ANTHROPIC_API_KEY" in str(error(events))
+
+
+def test_inline_think_tags_from_an_openai_compatible_server_are_split(ollama: FakeOllama) -> None:
+    events = collect(ollama, "deepseek-inline:7b", provider="openai_compatible", base=ollama.url + "/v1")
+    assert text(events, "thinking").strip() == "Let me think about this. The user said hi."
+    assert text(events, "answer").strip() == "You said: hi"
+    assert "<think>" not in text(events, "answer")
+
+
+@pytest.mark.parametrize("cuts", [[1], [2, 5, 9, 20], list(range(1, 40))])
+def test_think_splitter_handles_tags_cut_anywhere(cuts: list[int]) -> None:
+    raw = "<think>\nweigh <b> options</think>\n\nThe answer, not <think> again."
+    pieces, last = [], 0
+    for cut in [*cuts, len(raw)]:
+        pieces.append(raw[last:cut])
+        last = cut
+    splitter = ThinkSplitter()
+    out = [p for piece in pieces for p in splitter.feed(piece)] + splitter.flush()
+    assert "".join(t for k, t in out if k == "thinking") == "\nweigh <b> options"
+    assert "".join(t for k, t in out if k == "answer") == "The answer, not <think> again."
+
+
+def test_text_without_tags_is_all_answer() -> None:
+    splitter = ThinkSplitter()
+    out = splitter.feed("a < b and <thin") + splitter.feed("king") + splitter.flush()
+    assert "".join(t for _, t in out) == "a < b and <thinking"
+    assert {k for k, _ in out} == {"answer"}

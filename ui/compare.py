@@ -1,0 +1,203 @@
+"""The Compare page's parts: column editors with presets, live columns, votes, the figures table and chart."""
+
+from __future__ import annotations
+
+from contextlib import closing
+
+import pandas as pd
+import streamlit as st
+
+from llm import runtime
+from llm.compare import (
+    MAX_COLUMNS,
+    MIN_COLUMNS,
+    PRESETS,
+    Column,
+    Comparison,
+    column_providers,
+    column_target,
+    figure_lines,
+    models_preset,
+    redraws,
+    spreads,
+    thinking_levels_preset,
+    to_json,
+    to_markdown,
+)
+from llm.config import Settings, load_settings
+from llm.conversation import Turn
+from llm.errors import LLMError
+from llm.models import PROVIDERS, ModelInfo, thinking_style
+from llm.stream import Limits
+from llm.thinking import LABELS, NO_THINKING_REASON, coerce, levels
+from ui.sidebar import Choice, cached_models, model_info
+from ui.turns import LiveReply
+
+MODELS_PRESET_SIZE = 3
+
+
+def _listed(provider: str, base: str | None, api_key: str | None) -> tuple[list[ModelInfo], str]:
+    """The provider's model list, and the reason when it cannot be had."""
+    try:
+        return cached_models(provider, base, api_key), ""
+    except LLMError as err:
+        return [], str(err)
+
+
+def _fill(preset: str, choice: Choice, settings: Settings) -> list[Column]:
+    """Columns for a preset, built around the sidebar's model."""
+    if preset == "Thinking levels":
+        return thinking_levels_preset(choice.target, choice.style)
+    target = choice.target
+    listed, _ = _listed(target.provider, target.api_base, target.api_key)
+    names = [target.model] + [m.name for m in listed if m.name != target.model]
+    models = []
+    for name in names:
+        other = column_target(target.provider, name, target, settings)
+        models.append((other, thinking_style(model_info(target.provider, other.api_base, name, listed))))
+    return models_preset(models, choice.level, MODELS_PRESET_SIZE)
+
+
+def _edit(i: int, column: Column, choice: Choice, settings: Settings, gen: int) -> Column:
+    """Provider, model and thinking selectboxes for one column."""
+    providers = column_providers(choice.target.provider, settings)
+    current = column.target.provider if column.target.provider in providers else providers[0]
+    provider = st.selectbox("Provider", providers, index=providers.index(current),
+                            key=f"col{gen}_{i}_provider", format_func=lambda p: PROVIDERS[p].label)
+    where = column_target(provider, "", choice.target, settings)
+    listed, problem = _listed(provider, where.api_base, where.api_key)
+    if problem:
+        st.caption(problem)
+    names = [m.name for m in listed]
+    wanted = column.target.model if column.target.provider == provider else (names[0] if names else "")
+    if wanted and wanted not in names:
+        names.insert(0, wanted)
+    labels = {m.name: m.label for m in listed}
+    model = st.selectbox("Model", names, index=names.index(wanted) if wanted else None,
+                         key=f"col{gen}_{i}_model_{provider}", format_func=lambda n: labels.get(n, n),
+                         accept_new_options=True, placeholder="Type a model name") or ""
+    target = column_target(provider, model, choice.target, settings)
+    style = thinking_style(model_info(provider, target.api_base, model, listed)) if model else "none"
+    accepted = levels(style)
+    if not accepted:
+        st.selectbox("Thinking", ["n/a"], disabled=True, key=f"col{gen}_{i}_level_none",
+                     help=NO_THINKING_REASON)
+        return Column(target, style)
+    start = coerce(style, column.level)
+    level = st.selectbox("Thinking", accepted, index=accepted.index(start) if start else 0,
+                         format_func=LABELS.__getitem__, key=f"col{gen}_{i}_level_{style}")
+    return Column(target, style, level)
+
+
+def _add_column() -> None:
+    columns = st.session_state["compare_columns"]
+    columns.append(columns[-1])
+
+
+def _remove_column() -> None:
+    st.session_state["compare_columns"].pop()
+
+
+def edit_columns(choice: Choice) -> list[Column]:
+    """The Preset control and one editor per column; a preset refills the columns when it or the
+    sidebar's model changes, and the columns keep hand edits otherwise (also across page switches)."""
+    settings = load_settings()
+    preset = st.radio("Preset", PRESETS, horizontal=True, key="compare_preset",
+                      help="Thinking levels: the sidebar's model at each level it accepts. "
+                           "Models: several models at the sidebar's level.")
+    basis = (preset, choice.target.provider, choice.target.model, choice.target.api_base,
+             choice.level if preset == "Models" else None)
+    if st.session_state.get("compare_basis") != basis or not st.session_state.get("compare_columns"):
+        st.session_state["compare_columns"] = _fill(preset, choice, settings)
+        st.session_state["compare_basis"] = basis
+        st.session_state["compare_gen"] = st.session_state.get("compare_gen", 0) + 1  # fresh widgets
+    columns: list[Column] = st.session_state["compare_columns"]
+    gen = st.session_state["compare_gen"]
+    for i, (slot, column) in enumerate(zip(st.columns(len(columns)), columns, strict=True)):
+        with slot:
+            columns[i] = _edit(i, column, choice, settings, gen)
+    add, remove, _ = st.columns([1, 1, 4])
+    add.button("Add column", key="compare_add", on_click=_add_column, disabled=len(columns) >= MAX_COLUMNS)
+    remove.button("Remove column", key="compare_remove", on_click=_remove_column,
+                  disabled=len(columns) <= MIN_COLUMNS)
+    return columns
+
+
+class LiveColumn:
+    """One column's placeholders: its name, the thinking block, the answer, then status and figures."""
+
+    def __init__(self, label: str, show_thinking: bool) -> None:
+        st.markdown(f"##### {label}")
+        self.reply = LiveReply(show_thinking)
+        self.answer = st.empty()
+        self.footer = st.empty()
+
+    def redraw(self, turn: Turn, figures: list[str]) -> None:
+        self.reply.redraw(turn)
+        if turn.content:
+            self.answer.markdown(turn.content)
+        with self.footer.container():
+            if turn.status == "stopped":
+                st.caption(":orange[■ Stopped] — the partial answer is kept.")
+            if turn.status == "error":
+                st.error(turn.error, icon="⚠️")
+            if figures:
+                st.caption("  \n".join(figures))
+
+
+def stream_runs(comparison: Comparison, repeats: int, limits: Limits, show_thinking: bool) -> None:
+    """Stream every column at once, `repeats` times; replies are kept in `comparison` as they arrive."""
+    progress = st.empty()
+    slots = [slot.empty() for slot in st.columns(len(comparison.order))]
+    for n in range(repeats):
+        if repeats > 1:
+            progress.caption(f"Run {n + 1} of {repeats}")
+        turns = comparison.new_run()
+        live: dict[int, LiveColumn] = {}
+        for slot, i in zip(slots, comparison.order, strict=True):
+            with slot.container():
+                live[i] = LiveColumn(comparison.label(i), show_thinking)
+        with closing(runtime.iterate(comparison.stream(limits))) as events:
+            for i in redraws(events, turns):
+                live[i].redraw(turns[i], figure_lines(spreads([turns[i]])))
+
+
+def _votes(comparison: Comparison, i: int) -> None:
+    count = comparison.votes[i]
+    if comparison.hidden:
+        st.button(f"Vote for {comparison.letter(i)}", key=f"compare_vote_{i}", on_click=comparison.vote,
+                  args=(i,))
+    best = count and count == max(comparison.votes)
+    st.caption(f"{'🏆 ' if best and comparison.revealed else ''}{count} vote{'s' if count != 1 else ''}")
+
+
+def draw_results(comparison: Comparison, show_thinking: bool) -> None:
+    """The latest run's columns, votes in blind mode, the figures over all runs, chart and exports."""
+    if not comparison.runs:
+        return
+    latest = comparison.runs[-1]
+    for slot, i in zip(st.columns(len(comparison.order)), comparison.order, strict=True):
+        with slot:
+            column = LiveColumn(comparison.label(i), show_thinking)
+            column.redraw(latest[i], figure_lines(comparison.summary(i)))
+            if comparison.blind:
+                _votes(comparison, i)
+    if comparison.hidden:
+        st.button("Reveal settings", key="compare_reveal", on_click=comparison.reveal, type="primary",
+                  disabled=not comparison.can_reveal, help="Vote for the best answer first.")
+    runs = len(comparison.runs)
+    st.subheader("Figures")
+    st.caption(f"Median and range over {runs} runs." if runs > 1 else
+               "One run: the same prompt varies a lot from run to run, so try Repeat N times.")
+    st.dataframe(pd.DataFrame(comparison.table()).set_index("Figure"), width="stretch")
+    chart = comparison.chart()
+    if chart:
+        st.caption("Where the time went: waiting for the first byte (queueing, model load), thinking, "
+                   "answering.")
+        st.bar_chart(pd.DataFrame(chart), x="Column", y="Seconds", color="Phase", horizontal=True, stack=True)
+    if not comparison.hidden:
+        md, js, _ = st.columns([1, 1, 3])
+        md.download_button("Download Markdown", to_markdown(comparison), "comparison.md", "text/markdown",
+                           key="compare_md")
+        js.download_button("Download JSON", to_json(comparison), "comparison.json", "application/json",
+                           key="compare_json")
