@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from playwright.sync_api import Locator, Page
@@ -69,7 +70,8 @@ def select(page: Page, label: str, option: str) -> None:
     box = sidebar(page).get_by_test_id("stSelectbox").filter(has_text=label)
     box.locator("input").click()
     box.locator("input").fill(option)
-    page.get_by_role("option", name=option, exact=False).first.click()
+    # Options read "name · size"; "Add: name" is offered too, for names the server does not list.
+    page.get_by_role("option").filter(has_text=re.compile(rf"^{re.escape(option)}( ·|$)")).first.click()
     wait_idle(page)
 
 

@@ -2,16 +2,18 @@ import time
 from tests.browser.driver import *
 
 def test_dom(page, fake):
-    box = sidebar(page).get_by_test_id("stSelectbox").filter(has_text="Model")
-    box.locator("input").click()
-    box.locator("input").fill("writer:1b")
-    page.wait_for_timeout(500)
-    print([o.inner_text() for o in page.get_by_role("option").all()])
-    page.get_by_role("option", name="writer:1b", exact=False).first.click()
-    wait_idle(page)
-    print(box.inner_text())
-    type_message(page, "tell")
-    t0 = time.time()
-    for i in range(40):
-        print(round(time.time()-t0,1), page.get_by_test_id("stApp").get_attribute("data-test-script-state"), page.get_by_test_id("stMainBlockContainer").inner_text()[-80:].replace("\n"," | "))
-        page.wait_for_timeout(250)
+    select(page, "Model", "writer:1b")
+    print(sidebar(page).get_by_test_id("stSelectbox").filter(has_text="Model").inner_text())
+    for msg in ("tell", "again", "more"):
+        fake.reset()
+        type_message(page, msg)
+        t0 = time.time()
+        prev = None
+        while time.time() - t0 < 30:
+            st = page.get_by_test_id("stApp").get_attribute("data-test-script-state")
+            txt = assistant_messages(page).last.inner_text()[-60:].replace("\n"," | ") if assistant_messages(page).count() else ""
+            if (st, txt) != prev:
+                print(round(time.time()-t0,2), st, txt, [round(r.arrived - fake.requests[0].arrived + 0, 2) for r in fake.requests] if fake.requests else "")
+                prev = (st, txt)
+            if st == "notRunning" and time.time()-t0 > 1 and "tok/s" in txt: break
+            page.wait_for_timeout(50)
