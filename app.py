@@ -14,12 +14,12 @@ from ui import sidebar
 
 runtime.preload()  # litellm loads in the background while the first page draws
 load_dotenv()
-st.set_page_config(page_title="Thinking Chat", page_icon="💬", layout="wide")
+st.set_page_config(page_title="Thinking Chat", page_icon=":material/forum:", layout="wide")
 
 try:
     settings = load_settings()
 except ConfigError as err:
-    st.error(f"**Setting problem in your environment or .env:** {err}", icon="⚙️")
+    st.error(f"**Setting problem in your environment or .env:** {err}", icon=":material/settings:")
     st.stop()
 
 st.session_state["limits"] = settings.limits
@@ -30,8 +30,8 @@ if st.sidebar.button("New chat", key="new_chat", width="stretch"):
 PAGES = Path(__file__).parent / "pages"
 st.navigation(
     [
-        st.Page(PAGES / "chat.py", title="Chat", icon="💬", default=True),
-        st.Page(PAGES / "compare.py", title="Compare", icon="⚖️"),
-        st.Page(PAGES / "models.py", title="Models", icon="📦"),
+        st.Page(PAGES / "chat.py", title="Chat", icon=":material/forum:", default=True),
+        st.Page(PAGES / "compare.py", title="Compare", icon=":material/compare:"),
+        st.Page(PAGES / "models.py", title="Models", icon=":material/deployed_code:"),
     ]
 ).run()

@@ -16,7 +16,7 @@ turns: list[Turn] = st.session_state.setdefault("turns", [])
 for turn in turns:
     turn.stop()  # a reply still marked streaming was cut off by Stop or another click
 
-st.title("💬 Chat")
+st.title("Chat")
 if not turns:
     st.caption(
         f"Talking to **{choice.target.model or 'no model yet'}** via {choice.settings['provider']}. "
@@ -43,16 +43,28 @@ def reply() -> None:
 prompt = st.chat_input("Ask anything", submit_mode="stop", key="prompt")
 last = turns[-1] if turns else None
 if last is not None and last.role == "assistant" and not prompt:
-    cols = st.columns([1, 1, 1, 4])
-    if cols[0].button("Regenerate", key="regenerate", help="Ask again for the last reply"):
+    row = st.container(horizontal=True)
+    if row.button(
+        "Regenerate", key="regenerate", icon=":material/refresh:", help="Ask again for the last answer"
+    ):
         turns.pop()
         st.rerun()  # the rerun below sees a dangling user turn and answers it
     settings = choice.settings
-    cols[1].download_button(
-        "Download Markdown", to_markdown(turns, settings), "conversation.md", "text/markdown", key="export_md"
+    row.download_button(
+        "Download Markdown",
+        to_markdown(turns, settings),
+        "conversation.md",
+        "text/markdown",
+        key="export_md",
+        icon=":material/download:",
     )
-    cols[2].download_button(
-        "Download JSON", to_json(turns, settings), "conversation.json", "application/json", key="export_json"
+    row.download_button(
+        "Download JSON",
+        to_json(turns, settings),
+        "conversation.json",
+        "application/json",
+        key="export_json",
+        icon=":material/data_object:",
     )
 
 if prompt:
