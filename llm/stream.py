@@ -145,6 +145,12 @@ def request_kwargs(req: ChatRequest, limits: Limits) -> dict[str, Any]:
         kwargs["temperature"] = req.temperature
     if req.max_tokens:
         kwargs["max_tokens"] = req.max_tokens
+    budget = (kwargs.get("thinking") or {}).get("budget_tokens")
+    if budget:
+        # Anthropic's extended thinking accepts only the default temperature, and max_tokens must exceed
+        # the thinking budget, or the API answers 400.
+        kwargs.pop("temperature", None)
+        kwargs["max_tokens"] = max(kwargs.get("max_tokens") or 0, budget + 4096)
     if target.base_url:
         kwargs["api_base"] = target.base_url
     key = target.api_key or (env_key(target.provider) if provider.key_var else None)

@@ -6,7 +6,7 @@ import pytest
 
 from llm import errors, runtime
 from llm.events import Event
-from llm.stream import ChatRequest, Limits, Target, ThinkSplitter, stream_chat
+from llm.stream import ChatRequest, Limits, Target, ThinkSplitter, request_kwargs, stream_chat
 from tests.fake_ollama import FakeOllama
 
 FAST = Limits(retries=2, backoff=0.05, backoff_cap=0.2, stall=2, first_token=10, notice_every=0.2)
@@ -183,3 +183,22 @@ def test_text_without_tags_is_all_answer() -> None:
     out = splitter.feed("a < b and <thin") + splitter.feed("king") + splitter.flush()
     assert "".join(t for _, t in out) == "a < b and <thinking"
     assert {k for k, _ in out} == {"answer"}
+
+
+def test_request_fields_per_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    anthropic = ChatRequest(Target("anthropic", "claude-sonnet-4-5"), HI, "anthropic-budget", "medium",
+                            temperature=0.7, max_tokens=1000)
+    kwargs = request_kwargs(anthropic, Limits())
+    assert kwargs["model"] == "anthropic/claude-sonnet-4-5" and kwargs["api_key"] == "sk-ant-test"
+    assert kwargs["thinking"] == {"type": "enabled", "budget_tokens": 4096}
+    assert "temperature" not in kwargs and kwargs["max_tokens"] > 4096
+    off = request_kwargs(ChatRequest(Target("anthropic", "claude-sonnet-4-5"), HI, "anthropic-budget", "off",
+                                     temperature=0.7), Limits())
+    assert "thinking" not in off and off["temperature"] == 0.7
+    typed = ChatRequest(Target("openai", "gpt-5-mini", api_key="sk-typed"), HI, "openai-effort", "high")
+    kwargs = request_kwargs(typed, Limits())
+    assert kwargs["api_key"] == "sk-typed" and kwargs["reasoning_effort"] == "high" and "think" not in kwargs
+    local = request_kwargs(ChatRequest(Target("openai_compatible", "gemma", "http://127.0.0.1:1/v1"), HI), Limits())
+    assert local["model"] == "openai/gemma" and local["api_base"] == "http://127.0.0.1:1/v1"
+    assert "sk-typed" not in repr(typed)  # the key never shows in a repr (logs, tracebacks)
