@@ -9,7 +9,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from llm.conversation import to_json, to_markdown
-
 from tests.fake_ollama import FakeOllama
 
 MakeApp = Callable[..., AppTest]
@@ -31,17 +30,31 @@ def errors_shown(at: AppTest) -> str:
 
 def test_sidebar_has_every_labelled_control(make_app: MakeApp) -> None:
     at = make_app()
-    labels = {w.label for kind in ("selectbox", "radio", "toggle", "text_area", "slider", "number_input", "button")
-              for w in getattr(at.sidebar, kind)}
-    assert {"Provider", "Model", "Thinking", "Show thinking", "System prompt", "Temperature", "Max tokens",
-            "New chat"} <= labels
+    labels = {
+        w.label
+        for kind in ("selectbox", "radio", "toggle", "text_area", "slider", "number_input", "button")
+        for w in getattr(at.sidebar, kind)
+    }
+    assert {
+        "Provider",
+        "Model",
+        "Thinking",
+        "Show thinking",
+        "System prompt",
+        "Temperature",
+        "Max tokens",
+        "New chat",
+    } <= labels
     assert at.sidebar.selectbox(key="provider").value == "ollama"
     assert at.sidebar.selectbox(key="model_ollama").value == "gpt-oss:20b"
     assert "qwen3:8b" in at.sidebar.selectbox(key="model_ollama").options[-1] or any(
-        "qwen3:8b" in o for o in at.sidebar.selectbox(key="model_ollama").options)
+        "qwen3:8b" in o for o in at.sidebar.selectbox(key="model_ollama").options
+    )
 
 
-def test_gpt_oss_at_high_streams_thinking_then_answer_with_timings(make_app: MakeApp, ollama: FakeOllama) -> None:
+def test_gpt_oss_at_high_streams_thinking_then_answer_with_timings(
+    make_app: MakeApp, ollama: FakeOllama
+) -> None:
     at = make_app()
     thinking = at.sidebar.radio(key="thinking_ollama-effort")
     assert list(thinking.options) == ["Low", "Medium", "High"]
@@ -67,8 +80,9 @@ def test_qwen_off_sends_think_false(make_app: MakeApp, ollama: FakeOllama) -> No
     assert not [e for e in at.expander if e.label.startswith("Thought")]
 
 
-def test_model_that_cannot_think_disables_the_control_and_sends_no_think(make_app: MakeApp,
-                                                                         ollama: FakeOllama) -> None:
+def test_model_that_cannot_think_disables_the_control_and_sends_no_think(
+    make_app: MakeApp, ollama: FakeOllama
+) -> None:
     at = make_app()
     at.sidebar.selectbox(key="model_ollama").set_value("llama3.2:3b").run()
     control = at.sidebar.radio(key="thinking_none")
@@ -96,14 +110,19 @@ def test_conversation_history_and_settings_reach_the_model(make_app: MakeApp, ol
     send(at, "second")
     body = ollama.chats()[-1]
     roles = [(m["role"], m["content"]) for m in body["messages"]]
-    assert roles == [("system", "Answer in French."), ("user", "first"), ("assistant", "You said: first"),
-                     ("user", "second")]
+    assert roles == [
+        ("system", "Answer in French."),
+        ("user", "first"),
+        ("assistant", "You said: first"),
+        ("user", "second"),
+    ]
     assert body["options"]["temperature"] == 0.3 and body["options"]["num_predict"] == 512
     assert [m[0] for m in messages(at)] == ["user", "assistant", "user", "assistant"]
 
 
-def test_model_from_env_that_is_missing_says_ollama_pull(make_app: MakeApp,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_model_from_env_that_is_missing_says_ollama_pull(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("MODEL", "ollama/mistral:7b")
     at = make_app()
     assert at.sidebar.selectbox(key="model_ollama").value == "mistral:7b"
@@ -112,8 +131,9 @@ def test_model_from_env_that_is_missing_says_ollama_pull(make_app: MakeApp,
     assert messages(at)[0] == ("user", "hello")
 
 
-def test_unreachable_ollama_says_ollama_serve_and_keeps_the_message(make_app: MakeApp,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreachable_ollama_says_ollama_serve_and_keeps_the_message(
+    make_app: MakeApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OLLAMA_API_BASE", "http://127.0.0.1:9")
     monkeypatch.setenv("LLM_RETRIES", "1")
     at = make_app()
@@ -123,12 +143,16 @@ def test_unreachable_ollama_says_ollama_serve_and_keeps_the_message(make_app: Ma
     assert messages(at)[0] == ("user", "are you there?")
 
 
-@pytest.mark.parametrize(("fault", "says"), [
-    ("500", "failed (llama runner process has terminated"),
-    ("429", "rate limiting"),
-])
-def test_server_errors_after_retries_are_explained(make_app: MakeApp, ollama: FakeOllama,
-                                                    monkeypatch: pytest.MonkeyPatch, fault: str, says: str) -> None:
+@pytest.mark.parametrize(
+    ("fault", "says"),
+    [
+        ("500", "failed (llama runner process has terminated"),
+        ("429", "rate limiting"),
+    ],
+)
+def test_server_errors_after_retries_are_explained(
+    make_app: MakeApp, ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch, fault: str, says: str
+) -> None:
     monkeypatch.setenv("LLM_RETRIES", "1")
     ollama.fail(fault, times=2)
     at = send(make_app(), "hello")
@@ -144,8 +168,9 @@ def test_busy_server_is_retried_and_the_reply_arrives(make_app: MakeApp, ollama:
 
 
 @pytest.mark.parametrize("fault", ["drop", "error_line", "stall"])
-def test_broken_reply_keeps_the_partial_answer(make_app: MakeApp, ollama: FakeOllama,
-                                               monkeypatch: pytest.MonkeyPatch, fault: str) -> None:
+def test_broken_reply_keeps_the_partial_answer(
+    make_app: MakeApp, ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
     monkeypatch.setenv("LLM_STALL_TIMEOUT", "1")
     ollama.token_delay = 0.01
     ollama.fail(fault, after=11, seconds=20)  # 9 thinking lines, then "You said: "
@@ -179,8 +204,9 @@ def test_new_chat_clears(make_app: MakeApp) -> None:
     assert messages(at) == []
 
 
-def test_exports_hold_the_conversation_but_never_the_key(make_app: MakeApp, ollama: FakeOllama,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_exports_hold_the_conversation_but_never_the_key(
+    make_app: MakeApp, ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret = "sk-test-0123456789abcdef"
     monkeypatch.setenv("OPENAI_API_KEY", secret)
     at = make_app()

@@ -103,6 +103,11 @@ def test_models_preset_and_a_missing_model(page: AppTest, app_env: FakeOllama) -
     bodies = {r.body["model"]: r.body for r in chats(app_env)}
     assert bodies["gpt-oss:20b"]["think"] == "medium" and "think" not in bodies["deepseek-inline:7b"]
 
+    at.switch_page(CHAT).run()
+    at.switch_page(COMPARE).run()
+    assert at.radio(key="compare_preset").value == "Models"
+    assert [editor(at, i, "model").value for i in range(3)] == models
+
 
 def test_blind_mode_hides_then_reveals_the_settings(page: AppTest) -> None:
     at = page

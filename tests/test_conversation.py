@@ -12,9 +12,14 @@ from llm.events import Event, Stats
 
 def reply_events(tokens: int = 50) -> list[Event]:
     stats = Stats(completion_tokens=tokens)
-    return [Event("waiting", "Loading model… 1 s"), Event("thinking", "Hmm. "), Event("thinking", "Yes."),
-            *[Event("answer", f"t{i} ") for i in range(tokens)], Event("usage", stats=stats),
-            Event("done", stats=stats)]
+    return [
+        Event("waiting", "Loading model… 1 s"),
+        Event("thinking", "Hmm. "),
+        Event("thinking", "Yes."),
+        *[Event("answer", f"t{i} ") for i in range(tokens)],
+        Event("usage", stats=stats),
+        Event("done", stats=stats),
+    ]
 
 
 def test_turn_keeps_everything_that_arrived() -> None:
@@ -28,7 +33,11 @@ def test_turn_keeps_everything_that_arrived() -> None:
 def test_error_keeps_partial_answer() -> None:
     turn = Turn("assistant", status="streaming")
     err = StreamBroken("cut off")
-    for event in [Event("answer", "partial"), Event("error", str(err), error=err), Event("done", stats=Stats())]:
+    for event in [
+        Event("answer", "partial"),
+        Event("error", str(err), error=err),
+        Event("done", stats=Stats()),
+    ]:
         turn.apply(event)
     assert (turn.content, turn.status, turn.error) == ("partial", "error", "cut off")
 
@@ -55,19 +64,35 @@ def test_answer_chunks_with_no_interval_passes_each_token() -> None:
 
 
 def test_history_sends_answers_but_not_thinking_or_failed_turns() -> None:
-    turns = [Turn("user", "q1"), Turn("assistant", "a1", thinking="secret"), Turn("user", "q2"),
-             Turn("assistant", "", status="error", error="boom")]
-    assert history(turns) == [{"role": "user", "content": "q1"}, {"role": "assistant", "content": "a1"},
-                              {"role": "user", "content": "q2"}]
+    turns = [
+        Turn("user", "q1"),
+        Turn("assistant", "a1", thinking="secret"),
+        Turn("user", "q2"),
+        Turn("assistant", "", status="error", error="boom"),
+    ]
+    assert history(turns) == [
+        {"role": "user", "content": "q1"},
+        {"role": "assistant", "content": "a1"},
+        {"role": "user", "content": "q2"},
+    ]
 
 
 def test_exports_mark_thinking_and_carry_settings() -> None:
-    stats = Stats(started=0.0, first_token=0.5, thinking_started=0.5, thinking_ended=2.0, ended=3.0,
-                  completion_tokens=40)
+    stats = Stats(
+        started=0.0,
+        first_token=0.5,
+        thinking_started=0.5,
+        thinking_ended=2.0,
+        ended=3.0,
+        completion_tokens=40,
+    )
     settings = {"provider": "Ollama", "model": "gpt-oss:20b", "thinking": "High"}
-    turns = [Turn("user", "Why is the sky blue?"),
-             Turn("assistant", "Rayleigh scattering.", thinking="Light scatters.", stats=stats, settings=settings),
-             Turn("user", "More?"), Turn("assistant", "Sun", status="stopped", settings=settings)]
+    turns = [
+        Turn("user", "Why is the sky blue?"),
+        Turn("assistant", "Rayleigh scattering.", thinking="Light scatters.", stats=stats, settings=settings),
+        Turn("user", "More?"),
+        Turn("assistant", "Sun", status="stopped", settings=settings),
+    ]
     md = to_markdown(turns, settings)
     assert "> **Thinking** (thought for 1.5 s)" in md and "> Light scatters." in md
     assert "gpt-oss:20b" in md and "thinking: High" in md and "_[stopped]_" in md and "16.0 tok/s" in md
@@ -80,8 +105,14 @@ def test_exports_mark_thinking_and_carry_settings() -> None:
 
 def test_caption_has_the_figures() -> None:
     now = time.monotonic()
-    stats = Stats(started=now, first_token=now + 0.25, thinking_started=now + 0.25, thinking_ended=now + 4.45,
-                  ended=now + 6.25, completion_tokens=120)
+    stats = Stats(
+        started=now,
+        first_token=now + 0.25,
+        thinking_started=now + 0.25,
+        thinking_ended=now + 4.45,
+        ended=now + 6.25,
+        completion_tokens=120,
+    )
     caption = stats.caption()
     assert "first token 0.25 s" in caption and "thinking 4.2 s" in caption and "total 6.2 s" in caption
     assert "120 tokens" in caption and "20.0 tok/s" in caption

@@ -13,8 +13,14 @@ FAST = Limits(retries=2, backoff=0.05, backoff_cap=0.2, stall=2, first_token=10,
 HI = [{"role": "user", "content": "hi"}]
 
 
-def collect(server: FakeOllama, model: str, style: str = "none", level: str | None = None,
-            limits: Limits = FAST, **kw: object) -> list[Event]:
+def collect(
+    server: FakeOllama,
+    model: str,
+    style: str = "none",
+    level: str | None = None,
+    limits: Limits = FAST,
+    **kw: object,
+) -> list[Event]:
     base = kw.pop("base", server.url)
     provider = kw.pop("provider", "ollama")
     request = ChatRequest(Target(provider, model, base), HI, style, level, **kw)  # type: ignore[arg-type]
@@ -29,13 +35,16 @@ def error(events: list[Event]) -> errors.LLMError | None:
     return next((e.error for e in events if e.kind == "error"), None)
 
 
-@pytest.mark.parametrize(("model", "style", "level", "think"), [
-    ("gpt-oss:20b", "ollama-effort", "low", "low"),
-    ("gpt-oss:20b", "ollama-effort", "medium", "medium"),
-    ("gpt-oss:20b", "ollama-effort", "high", "high"),
-    ("qwen3:8b", "ollama-toggle", "on", True),
-    ("qwen3:8b", "ollama-toggle", "off", False),
-])
+@pytest.mark.parametrize(
+    ("model", "style", "level", "think"),
+    [
+        ("gpt-oss:20b", "ollama-effort", "low", "low"),
+        ("gpt-oss:20b", "ollama-effort", "medium", "medium"),
+        ("gpt-oss:20b", "ollama-effort", "high", "high"),
+        ("qwen3:8b", "ollama-toggle", "on", True),
+        ("qwen3:8b", "ollama-toggle", "off", False),
+    ],
+)
 def test_think_on_the_wire(ollama: FakeOllama, model: str, style: str, level: str, think: object) -> None:
     events = collect(ollama, model, style, level)
     assert ollama.chats()[-1]["think"] == think
@@ -47,7 +56,7 @@ def test_thinking_streams_before_the_answer(ollama: FakeOllama) -> None:
     events = collect(ollama, "gpt-oss:20b", "ollama-effort", "high")
     kinds = [e.kind for e in events if e.kind in ("thinking", "answer")]
     assert kinds.index("answer") > kinds.index("thinking")
-    assert "thinking" not in kinds[kinds.index("answer"):]
+    assert "thinking" not in kinds[kinds.index("answer") :]
     assert text(events, "thinking") == "Let me think about this. The user said hi."
     stats = events[-1].stats
     assert stats is not None and stats.completion_tokens == 9 + 3 and stats.prompt_tokens
@@ -146,7 +155,9 @@ def test_slow_first_byte_reports_loading(ollama: FakeOllama) -> None:
 
 def test_first_token_timeout_is_reported_not_retried(ollama: FakeOllama) -> None:
     ollama.first_byte_delay = 5.0
-    events = collect(ollama, "gpt-oss:20b", "ollama-effort", "low", limits=Limits(first_token=1, notice_every=0.2))
+    events = collect(
+        ollama, "gpt-oss:20b", "ollama-effort", "low", limits=Limits(first_token=1, notice_every=0.2)
+    )
     assert isinstance(error(events), errors.TimedOut)
     assert "LLM_FIRST_TOKEN_TIMEOUT" in str(error(events))
     assert len(ollama.chats()) == 1
@@ -187,18 +198,28 @@ def test_text_without_tags_is_all_answer() -> None:
 
 def test_request_fields_per_provider(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
-    anthropic = ChatRequest(Target("anthropic", "claude-sonnet-4-5"), HI, "anthropic-budget", "medium",
-                            temperature=0.7, max_tokens=1000)
+    anthropic = ChatRequest(
+        Target("anthropic", "claude-sonnet-4-5"),
+        HI,
+        "anthropic-budget",
+        "medium",
+        temperature=0.7,
+        max_tokens=1000,
+    )
     kwargs = request_kwargs(anthropic, Limits())
     assert kwargs["model"] == "anthropic/claude-sonnet-4-5" and kwargs["api_key"] == "sk-ant-test"
     assert kwargs["thinking"] == {"type": "enabled", "budget_tokens": 4096}
     assert "temperature" not in kwargs and kwargs["max_tokens"] > 4096
-    off = request_kwargs(ChatRequest(Target("anthropic", "claude-sonnet-4-5"), HI, "anthropic-budget", "off",
-                                     temperature=0.7), Limits())
+    off = request_kwargs(
+        ChatRequest(Target("anthropic", "claude-sonnet-4-5"), HI, "anthropic-budget", "off", temperature=0.7),
+        Limits(),
+    )
     assert "thinking" not in off and off["temperature"] == 0.7
     typed = ChatRequest(Target("openai", "gpt-5-mini", api_key="sk-typed"), HI, "openai-effort", "high")
     kwargs = request_kwargs(typed, Limits())
     assert kwargs["api_key"] == "sk-typed" and kwargs["reasoning_effort"] == "high" and "think" not in kwargs
-    local = request_kwargs(ChatRequest(Target("openai_compatible", "gemma", "http://127.0.0.1:1/v1"), HI), Limits())
+    local = request_kwargs(
+        ChatRequest(Target("openai_compatible", "gemma", "http://127.0.0.1:1/v1"), HI), Limits()
+    )
     assert local["model"] == "openai/gemma" and local["api_base"] == "http://127.0.0.1:1/v1"
     assert "sk-typed" not in repr(typed)  # the key never shows in a repr (logs, tracebacks)

@@ -52,7 +52,13 @@ def test_gpt_oss_cannot_be_switched_off() -> None:
 
 @pytest.mark.parametrize(
     ("wanted", "toggle", "effort"),
-    [("low", "on", "low"), ("high", "on", "high"), ("on", "on", "medium"), ("off", "off", "low"), (None, "on", "medium")],
+    [
+        ("low", "on", "low"),
+        ("high", "on", "high"),
+        ("on", "on", "medium"),
+        ("off", "off", "low"),
+        (None, "on", "medium"),
+    ],
 )
 def test_coerce_env_values(wanted: str | None, toggle: str, effort: str) -> None:
     assert coerce("ollama-toggle", wanted) == toggle
@@ -62,9 +68,15 @@ def test_coerce_env_values(wanted: str | None, toggle: str, effort: str) -> None
 @pytest.mark.parametrize(
     ("info", "style"),
     [
-        (ModelInfo("gpt-oss:20b", capabilities=frozenset({"completion", "thinking"}), family="gptoss"), "ollama-effort"),
+        (
+            ModelInfo("gpt-oss:20b", capabilities=frozenset({"completion", "thinking"}), family="gptoss"),
+            "ollama-effort",
+        ),
         (ModelInfo("gpt-oss:120b", capabilities=frozenset({"thinking"})), "ollama-effort"),
-        (ModelInfo("qwen3:8b", capabilities=frozenset({"completion", "thinking"}), family="qwen3"), "ollama-toggle"),
+        (
+            ModelInfo("qwen3:8b", capabilities=frozenset({"completion", "thinking"}), family="qwen3"),
+            "ollama-toggle",
+        ),
         (ModelInfo("deepseek-r1:8b", capabilities=frozenset({"thinking"})), "ollama-toggle"),
         (ModelInfo("llama3.2:3b", capabilities=frozenset({"completion", "tools"})), "none"),
         (ModelInfo("gpt-oss:20b"), "none"),  # capabilities unknown (model missing): send no think key
