@@ -203,7 +203,13 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
     for attempt in range(limits.retries + 1):
         opening = asyncio.ensure_future(_open(kwargs))
         try:
-            async for event in _await_first(opening, limits, stats):
+            async for event in _watch(
+                opening,
+                limits.notice_every,
+                limits.first_token,
+                "Loading model…",
+                _first_token_timeout(limits),
+            ):
                 yield event
             stream, first = opening.result()
             break
@@ -224,22 +230,30 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
     stats.first_byte = stats.first_byte or time.monotonic()
     splitter = ThinkSplitter()
     try:
+        stalled = StreamBroken(
+            f"The server stopped sending for {limits.stall:.0f} s. What arrived is kept; "
+            "press Regenerate to try again."
+        )
         chunk = first
         while chunk is not None:
             for event in _chunk_events(chunk, splitter, stats, req.show_thinking):
                 yield event
-            chunk = await _next(stream, limits.stall)
+            step = asyncio.ensure_future(_next(stream))
+            try:
+                async for event in _watch(
+                    step, limits.notice_every, limits.stall, "Waiting for the server…", stalled
+                ):
+                    yield event
+            finally:
+                if not step.done():
+                    step.cancel()
+            chunk = step.result()
         for kind, text in splitter.flush():
             event = _text_event(kind, text, stats, req.show_thinking)
             if event:
                 yield event
     except Exception as exc:
         err = to_error(exc, started=True)
-        if isinstance(exc, asyncio.TimeoutError):
-            err = StreamBroken(
-                f"The server stopped sending for {limits.stall:.0f} s. What arrived is kept; "
-                "press Regenerate to try again."
-            )
         yield Event("error", text=str(err), error=err)
     finally:
         await _close(stream)
@@ -259,29 +273,39 @@ async def _open(kwargs: dict[str, Any]) -> tuple[Any, Any]:
     return stream, first
 
 
-async def _await_first(opening: asyncio.Future[Any], limits: Limits, stats: Stats) -> AsyncIterator[Event]:
-    """Wait for the first chunk, reporting progress every `notice_every` s; time out at `first_token`."""
+def _first_token_timeout(limits: Limits) -> TimedOut:
+    err = TimedOut(
+        f"No first token after {limits.first_token:.0f} s. The model may be too large to load, or "
+        "the server is stuck; raise LLM_FIRST_TOKEN_TIMEOUT or try a smaller model."
+    )
+    err.retryable = False  # waiting that long again would only double the wait
+    return err
+
+
+async def _watch(
+    task: asyncio.Future[Any], every: float, limit: float, label: str, on_timeout: LLMError
+) -> AsyncIterator[Event]:
+    """Wait for `task`, yielding a `waiting` event every `every` s; raise `on_timeout` after `limit` s.
+
+    The events keep the page drawing while nothing arrives, which is also when Streamlit can act on Stop.
+    """
     began = time.monotonic()
     while True:
-        done, _ = await asyncio.wait({opening}, timeout=limits.notice_every)
+        done, _ = await asyncio.wait({task}, timeout=every)
         if done:
-            opening.result()  # re-raises the failure, if any
+            task.result()  # re-raises the failure, if any
             return
         waited = time.monotonic() - began
-        if waited >= limits.first_token:
-            opening.cancel()
-            err = TimedOut(
-                f"No first token after {limits.first_token:.0f} s. The model may be too large to load, or "
-                "the server is stuck; raise LLM_FIRST_TOKEN_TIMEOUT or try a smaller model."
-            )
-            err.retryable = False  # waiting that long again would only double the wait
-            raise err
-        yield Event("waiting", text=f"Loading model… {waited:.0f} s")
+        if waited >= limit:
+            task.cancel()
+            raise on_timeout
+        yield Event("waiting", text=f"{label} {waited:.0f} s")
 
 
-async def _next(stream: Any, stall: float) -> Any:
+async def _next(stream: Any) -> Any:
+    """The next chunk, or None at the end."""
     try:
-        return await asyncio.wait_for(stream.__anext__(), stall)
+        return await stream.__anext__()
     except StopAsyncIteration:
         return None
 

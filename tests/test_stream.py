@@ -140,9 +140,15 @@ def test_broken_stream_keeps_what_arrived_and_is_not_retried(ollama: FakeOllama,
 
 def test_stall_ends_at_the_stall_timeout(ollama: FakeOllama) -> None:
     ollama.fail("stall", after=3, seconds=30)
-    events = collect(ollama, "gpt-oss:20b", "ollama-effort", "low", limits=Limits(stall=1, retries=0))
+    limits = Limits(stall=1.5, retries=0, notice_every=0.3)
+    events = collect(ollama, "gpt-oss:20b", "ollama-effort", "low", limits=limits)
     assert isinstance(error(events), errors.StreamBroken)
     assert "stopped sending" in str(error(events)) and text(events, "thinking") == "Let me think "
+    # while nothing arrives the page keeps getting events: it can show the wait and act on Stop
+    after_thinking = [
+        e.text for e in events[[e.kind for e in events].index("thinking") :] if e.kind == "waiting"
+    ]
+    assert after_thinking and all(t.startswith("Waiting for the server…") for t in after_thinking)
 
 
 def test_slow_first_byte_reports_loading(ollama: FakeOllama) -> None:
