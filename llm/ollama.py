@@ -107,7 +107,8 @@ class Loaded:
         return f"in {human_duration(left)}" if left >= 1 else "now"
 
 
-def _when(value: object) -> datetime | None:
+def parse_time(value: object) -> datetime | None:
+    """An RFC 3339 time as Ollama writes it (nanoseconds, any offset); None if it is not one."""
     try:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
@@ -118,8 +119,15 @@ def _when(value: object) -> datetime | None:
 def loaded(base: str) -> list[Loaded]:
     """Models in memory now (`GET /api/ps`)."""
     entries = _call(base, "GET", "/api/ps").json().get("models") or []
-    return [Loaded(e.get("name") or e.get("model", ""), int(e.get("size") or 0), int(e.get("size_vram") or 0),
-                   _when(e.get("expires_at"))) for e in entries]
+    return [
+        Loaded(
+            e.get("name") or e.get("model", ""),
+            int(e.get("size") or 0),
+            int(e.get("size_vram") or 0),
+            parse_time(e.get("expires_at")),
+        )
+        for e in entries
+    ]
 
 
 def unload(base: str, model: str) -> None:
@@ -137,8 +145,16 @@ def delete(base: str, model: str) -> None:
 
 # Progress lines can pause while Ollama verifies a large download's checksum: wait minutes, not seconds.
 PULL_TIMEOUT = httpx.Timeout(300.0, connect=3.0)
-NETWORK_WORDS = ("dial tcp", "no such host", "connection refused", "connection reset", "max retries exceeded",
-                 "i/o timeout", "tls handshake", "network is unreachable")
+NETWORK_WORDS = (
+    "dial tcp",
+    "no such host",
+    "connection refused",
+    "connection reset",
+    "max retries exceeded",
+    "i/o timeout",
+    "tls handshake",
+    "network is unreachable",
+)
 
 
 def pull(base: str, model: str) -> Iterator[PullProgress]:
@@ -146,8 +162,12 @@ def pull(base: str, model: str) -> Iterator[PullProgress]:
     started = False
     status = ""
     try:
-        with httpx.stream("POST", base.rstrip("/") + "/api/pull", json={"model": model, "stream": True},
-                          timeout=PULL_TIMEOUT) as response:
+        with httpx.stream(
+            "POST",
+            base.rstrip("/") + "/api/pull",
+            json={"model": model, "stream": True},
+            timeout=PULL_TIMEOUT,
+        ) as response:
             started = True
             if not response.is_success:
                 response.read()
@@ -159,8 +179,12 @@ def pull(base: str, model: str) -> Iterator[PullProgress]:
                 if "error" in data:
                     raise pull_error(model, str(data["error"]))
                 status = data.get("status", "")
-                yield PullProgress(status, data.get("digest", ""), int(data.get("total") or 0),
-                                   int(data.get("completed") or 0))
+                yield PullProgress(
+                    status,
+                    data.get("digest", ""),
+                    int(data.get("total") or 0),
+                    int(data.get("completed") or 0),
+                )
     except httpx.TransportError as exc:
         if not started:
             raise ollama_unreachable(base) from None
@@ -172,20 +196,27 @@ def pull(base: str, model: str) -> Iterator[PullProgress]:
 
 
 def _broken(model: str, base: str, reason: str) -> ServerError:
-    return ServerError(f"The pull of `{model}` broke off: the connection to Ollama at {base} was lost "
-                       f"({reason}). Press Pull to resume; Ollama keeps what it already downloaded.")
+    return ServerError(
+        f"The pull of `{model}` broke off: the connection to Ollama at {base} was lost "
+        f"({reason}). Press Pull to resume; Ollama keeps what it already downloaded."
+    )
 
 
 def pull_error(model: str, detail: str, status: int | None = None) -> LLMError:
     """Map Ollama's words for a failed pull to a message that says what to do."""
     lowered = detail.lower()
     if "file does not exist" in lowered or "not found" in lowered:
-        return ModelNotFound(f"`{model}` does not exist in the Ollama library ({detail}). Check the name on "
-                             "ollama.com/library, e.g. `qwen3:8b`.", status=404)
+        return ModelNotFound(
+            f"`{model}` does not exist in the Ollama library ({detail}). Check the name on "
+            "ollama.com/library, e.g. `qwen3:8b`.",
+            status=404,
+        )
     if any(word in lowered for word in NETWORK_WORDS):
-        return ServerUnreachable(f"Ollama could not download `{model}`: the network failed ({detail}). "
-                                 "Check this machine's internet connection, then press Pull again to resume.",
-                                 status=status)
+        return ServerUnreachable(
+            f"Ollama could not download `{model}`: the network failed ({detail}). "
+            "Check this machine's internet connection, then press Pull again to resume.",
+            status=status,
+        )
     if status is not None and status < 500:
         return BadRequest(f"Ollama rejected the pull of `{model}`: {detail}", status=status)
     return ServerError(f"Pulling `{model}` failed: {detail}", status=status)

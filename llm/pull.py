@@ -88,8 +88,10 @@ class Snapshot:
         if not self.fetched:
             return f"`{model}` is up to date: all {human_bytes(self.total)} were already on disk."
         rate = f", {human_bytes(self.fetched / self.elapsed)}/s on average" if self.elapsed >= 1 else ""
-        return (f"Pulled `{model}` ({human_bytes(self.total)}): {human_bytes(self.fetched)} downloaded "
-                f"in {human_duration(self.elapsed)}{rate}.")
+        return (
+            f"Pulled `{model}` ({human_bytes(self.total)}): {human_bytes(self.fetched)} downloaded "
+            f"in {human_duration(self.elapsed)}{rate}."
+        )
 
 
 class PullTracker:

@@ -21,7 +21,7 @@ view.notice()
 try:
     installed = ollama.list_models(base)
 except LLMError as err:
-    st.error(str(err), icon="⚠️")
+    st.error(str(err), icon=":material/error:")
     st.stop()
 
 view.installed_table(base, installed)

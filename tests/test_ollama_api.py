@@ -38,7 +38,12 @@ def names(fake: FakeOllama) -> list[str]:
 def test_list_models_reads_tags_sorted_by_name(ollama: FakeOllama) -> None:
     models = api.list_models(ollama.url)
     assert [m.name for m in models] == [
-        "deepseek-inline:7b", "gemma3:4b", "gpt-oss:20b", "llama3.2:3b", "qwen3:8b"]
+        "deepseek-inline:7b",
+        "gemma3:4b",
+        "gpt-oss:20b",
+        "llama3.2:3b",
+        "qwen3:8b",
+    ]
     gpt = models[2]
     assert (gpt.family, gpt.parameter_size, gpt.quantization) == ("gptoss", "20.9B", "MXFP4")
     assert gpt.size == 13_780_000_000
@@ -77,11 +82,24 @@ def test_model_kept_loaded_forever_never_unloads(ollama: FakeOllama) -> None:
     assert running.unloads_in(datetime.now(UTC)) == "never (kept loaded)"
 
 
-@pytest.mark.parametrize(("size", "vram", "shown"), [
-    (100, 100, "100% GPU"), (100, 0, "100% CPU"), (100, 52, "48%/52% CPU/GPU"), (0, 0, ""),
-])
+@pytest.mark.parametrize(
+    ("size", "vram", "shown"),
+    [
+        (100, 100, "100% GPU"),
+        (100, 0, "100% CPU"),
+        (100, 52, "48%/52% CPU/GPU"),
+        (0, 0, ""),
+    ],
+)
 def test_processor_split_reads_like_ollama_ps(size: int, vram: int, shown: str) -> None:
     assert api.Loaded("m", size, vram, None).processor == shown
+
+
+def test_times_parse_as_ollama_writes_them() -> None:
+    moment = api.parse_time("2025-10-01T12:34:56.123456789-07:00")  # Go writes nanoseconds
+    assert moment == datetime(2025, 10, 1, 19, 34, 56, 123456, tzinfo=UTC)
+    assert api.parse_time("2025-10-01T12:00:00") == datetime(2025, 10, 1, 12, tzinfo=UTC)
+    assert api.parse_time("") is None and api.parse_time(None) is None
 
 
 def test_unknown_expiry_is_not_shown_as_a_time() -> None:
@@ -135,14 +153,26 @@ def test_pull_cut_off_mid_way_says_it_broke_off(ollama: FakeOllama) -> None:
     assert list(api.pull(ollama.url, "qwen3:0.6b"))[-1].status == "success"  # the next pull completes
 
 
-@pytest.mark.parametrize(("detail", "status", "kind", "words"), [
-    ('pull model manifest: Get "https://registry.ollama.ai/v2/library/qwen3/manifests/8b": dial tcp: '
-     "lookup registry.ollama.ai: no such host", None, ServerUnreachable, "internet connection"),
-    ("max retries exceeded: read tcp 10.0.0.2:5000: connection reset by peer", None, ServerUnreachable,
-     "press Pull again"),
-    ("invalid model name", 400, BadRequest, "rejected the pull"),
-    ("digest mismatch, file must be downloaded again", None, ServerError, "failed: digest mismatch"),
-])
+@pytest.mark.parametrize(
+    ("detail", "status", "kind", "words"),
+    [
+        (
+            'pull model manifest: Get "https://registry.ollama.ai/v2/library/qwen3/manifests/8b": dial tcp: '
+            "lookup registry.ollama.ai: no such host",
+            None,
+            ServerUnreachable,
+            "internet connection",
+        ),
+        (
+            "max retries exceeded: read tcp 10.0.0.2:5000: connection reset by peer",
+            None,
+            ServerUnreachable,
+            "press Pull again",
+        ),
+        ("invalid model name", 400, BadRequest, "rejected the pull"),
+        ("digest mismatch, file must be downloaded again", None, ServerError, "failed: digest mismatch"),
+    ],
+)
 def test_pull_errors_say_what_to_do(detail: str, status: int | None, kind: type, words: str) -> None:
     error = api.pull_error("qwen3:8b", detail, status)
     assert type(error) is kind
@@ -189,7 +219,8 @@ def test_summary_of_a_download_gives_size_time_and_average_speed() -> None:
     tracker.update(PullProgress("pulling aaa", "sha256:aaa", 2 * GB, 2 * GB), now=41.0)
     snapshot = tracker.update(PullProgress("success"), now=50.0)
     assert snapshot.summary("m:1b") == (
-        "Pulled `m:1b` (2.0 GB): 2.0 GB downloaded in 50 s, 40.0 MB/s on average.")
+        "Pulled `m:1b` (2.0 GB): 2.0 GB downloaded in 50 s, 40.0 MB/s on average."
+    )
 
 
 def test_speed_and_time_left_are_hidden_when_unknown_or_done() -> None:
@@ -201,8 +232,15 @@ def test_speed_and_time_left_are_hidden_when_unknown_or_done() -> None:
     )
 
 
-@pytest.mark.parametrize(("seconds", "shown"), [
-    (0.4, "under 1 s"), (45, "45 s"), (278, "4 min 38 s"), (300, "5 min"), (7500, "2 h 5 min"),
-])
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (0.4, "under 1 s"),
+        (45, "45 s"),
+        (278, "4 min 38 s"),
+        (300, "5 min"),
+        (7500, "2 h 5 min"),
+    ],
+)
 def test_human_duration(seconds: float, shown: str) -> None:
     assert human_duration(seconds) == shown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import closing
 from datetime import UTC, datetime
 
 import streamlit as st
@@ -27,9 +28,12 @@ def explain_not_ollama(provider: str) -> None:
         where = "An OpenAI-compatible server (LM Studio, llama.cpp, vLLM) manages its models itself."
     else:
         where = f"{label} hosts its models: there is nothing to install or remove."
-    st.info(f"This page manages the models of an **Ollama** server: what is installed, what is in memory, "
-            f"pulling new models and removing old ones. {where} Pick **Ollama** as the Provider in the "
-            "sidebar to manage a local server.", icon="📦")
+    st.info(
+        f"This page manages the models of an **Ollama** server: what is installed, what is in memory, "
+        f"pulling new models and removing old ones. {where} Pick **Ollama** as the Provider in the "
+        "sidebar to manage a local server.",
+        icon=":material/deployed_code:",
+    )
 
 
 def changed(message: str, reset: dict[str, object] | None = None) -> None:
@@ -44,7 +48,7 @@ def notice() -> None:
     """The message of the change that caused this run; its widget resets (a browser resends old values)."""
     st.session_state.update(st.session_state.pop(RESET, {}))
     if message := st.session_state.pop(NOTICE, None):
-        st.success(message, icon="✅")
+        st.success(message, icon=":material/check_circle:")
 
 
 def _capabilities(base: str, model: str) -> list[str]:
@@ -60,11 +64,23 @@ def installed_table(base: str, models: list[ModelInfo]) -> None:
     if not models:
         st.info("No models installed yet: pull one below.")
         return
-    rows = [{"Model": m.name, "Size": human_bytes(m.size), "Parameters": m.parameter_size,
-             "Quantization": m.quantization, "Family": m.family, "Can": _capabilities(base, m.name)}
-            for m in models]
-    st.dataframe(rows, hide_index=True, width="stretch",
-                 column_config={"Can": st.column_config.ListColumn("Can", help="thinking, vision, tools")})
+    rows = [
+        {
+            "Model": m.name,
+            "Size": human_bytes(m.size),
+            "Parameters": m.parameter_size,
+            "Quantization": m.quantization,
+            "Family": m.family,
+            "Can": _capabilities(base, m.name),
+        }
+        for m in models
+    ]
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_config={"Can": st.column_config.ListColumn("Can", help="thinking, vision, tools")},
+    )
 
 
 def loaded_section(base: str) -> None:
@@ -72,22 +88,35 @@ def loaded_section(base: str) -> None:
     try:
         running = ollama.loaded(base)
     except LLMError as err:
-        st.error(str(err), icon="⚠️")
+        st.error(str(err), icon=":material/error:")
         return
     if not running:
-        st.caption("No model is in memory. A model loads when a chat first uses it, and Ollama unloads it "
-                   "after a few idle minutes.")
+        st.caption(
+            "No model is in memory. A model loads when a chat first uses it, and Ollama unloads it "
+            "after a few idle minutes."
+        )
         return
     now = datetime.now(UTC)
-    st.dataframe([{"Model": m.name, "Memory": human_bytes(m.size), "VRAM": human_bytes(m.size_vram),
-                   "Runs on": m.processor, "Unloads": m.unloads_in(now)} for m in running],
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        [
+            {
+                "Model": m.name,
+                "Memory": human_bytes(m.size),
+                "VRAM": human_bytes(m.size_vram),
+                "Runs on": m.processor,
+                "Unloads": m.unloads_in(now),
+            }
+            for m in running
+        ],
+        hide_index=True,
+        width="stretch",
+    )
     for col, model in zip(st.columns(max(len(running), 3)), running, strict=False):
         if col.button(f"Unload {model.name}", key=f"unload_{model.name}", help="Free its memory now"):
             try:
                 ollama.unload(base, model.name)
             except LLMError as err:
-                st.error(str(err), icon="⚠️")
+                st.error(str(err), icon=":material/error:")
                 return
             changed(f"Unloaded `{model.name}`: its memory is free.")
 
@@ -101,11 +130,21 @@ def pull_box(base: str, installed: set[str]) -> None:
     st.caption("Models that think, to start with (click one, then Pull):")
     for col, tip in zip(st.columns(len(SUGGESTIONS)), SUGGESTIONS, strict=True):
         mark = " ✓" if tip.name in installed else ""
-        col.button(tip.name + mark, key=f"suggest_{tip.name}", on_click=_suggest, args=(tip.name,),
-                   help=f"{tip.about} Download: about {tip.download}.", width="stretch")
+        col.button(
+            tip.name + mark,
+            key=f"suggest_{tip.name}",
+            on_click=_suggest,
+            args=(tip.name,),
+            help=f"{tip.about} Download: about {tip.download}.",
+            width="stretch",
+        )
     col, button = st.columns([4, 1], vertical_alignment="bottom")
-    name = col.text_input("Model to pull", key=PULL_NAME, placeholder="e.g. qwen3:8b",
-                          help="Any name from ollama.com/library, with a tag for its size: `qwen3:8b`.")
+    name = col.text_input(
+        "Model to pull",
+        key=PULL_NAME,
+        placeholder="e.g. qwen3:8b",
+        help="Any name from ollama.com/library, with a tag for its size: `qwen3:8b`.",
+    )
     if button.button("Pull", key="pull", type="primary", width="stretch"):
         pull(base, name.strip())
 
@@ -119,11 +158,12 @@ def pull(base: str, model: str) -> None:
     bar = st.progress(0.0, text=f"Pulling `{model}`…")
     tracker = PullTracker(time.monotonic())
     try:
-        for progress in ollama.pull(base, model):
-            snapshot = tracker.update(progress, time.monotonic())
-            bar.progress(snapshot.fraction, text=snapshot.label())
+        with closing(ollama.pull(base, model)) as lines:  # a click that ends this run also ends the download
+            for progress in lines:
+                snapshot = tracker.update(progress, time.monotonic())
+                bar.progress(snapshot.fraction, text=snapshot.label())
     except LLMError as err:
-        st.error(str(err), icon="⚠️")
+        st.error(str(err), icon=":material/error:")
         return
     changed(tracker.snapshot.summary(model), {PULL_NAME: ""})
 
@@ -134,15 +174,19 @@ def remove_box(base: str, models: list[ModelInfo]) -> None:
     st.subheader("Remove a model")
     sizes = {m.name: m.size for m in models}
     col, button = st.columns([4, 1], vertical_alignment="bottom")
-    name = col.selectbox("Model to remove", list(sizes), index=None, key=REMOVE_NAME,
-                         placeholder="Pick an installed model")
+    name = col.selectbox(
+        "Model to remove", list(sizes), index=None, key=REMOVE_NAME, placeholder="Pick an installed model"
+    )
     if button.button("Remove", key="remove", disabled=name is None, width="stretch"):
         st.session_state[PENDING] = name
     if name is None or st.session_state.get(PENDING) != name:
         st.session_state.pop(PENDING, None)
         return
-    st.warning(f"Remove `{name}`? Its {human_bytes(sizes[name])} of files are deleted from the Ollama "
-               "server; using it again means pulling it again.", icon="🗑️")
+    st.warning(
+        f"Remove `{name}`? Its {human_bytes(sizes[name])} of files are deleted from the Ollama "
+        "server; using it again means pulling it again.",
+        icon=":material/delete:",
+    )
     confirm, cancel, _ = st.columns([1, 1, 3])
     if cancel.button("Cancel", key="cancel_remove", width="stretch"):
         st.session_state.pop(PENDING, None)
@@ -152,6 +196,6 @@ def remove_box(base: str, models: list[ModelInfo]) -> None:
         try:
             ollama.delete(base, name)
         except LLMError as err:
-            st.error(str(err), icon="⚠️")
+            st.error(str(err), icon=":material/error:")
             return
         changed(f"Removed `{name}`.", {REMOVE_NAME: None})

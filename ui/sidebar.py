@@ -125,7 +125,7 @@ def _model(provider: str, base: str | None, api_key: str | None, default: str) -
         placeholder="Type a model name",
         help="Pick a model, or type any name the provider knows.",
     )
-    if refresh.button("↻", key="refresh_models", help="Refresh the model list"):
+    if refresh.button(":material/refresh:", key="refresh_models", help="Refresh the model list"):
         refresh_models()
         st.rerun()
     return model or "", listed
