@@ -11,11 +11,13 @@ import json
 import math
 import random
 import statistics
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from llm import runtime
 from llm.config import Settings
 from llm.conversation import Turn
 from llm.events import Event, Stats
@@ -63,13 +65,14 @@ def models_preset(models: Sequence[tuple[Target, Style]], wanted: str | None, si
     first, *others = models
     if levels(first[1]):
         others.sort(key=lambda model: not levels(model[1]))
-    picked = [first, *others][:min(size, MAX_COLUMNS)]
+    picked = [first, *others][: min(size, MAX_COLUMNS)]
     columns = [Column.at(target, style, wanted) for target, style in picked]
     return columns + [columns[-1]] * (MIN_COLUMNS - len(columns))
 
 
 def column_providers(current: str, settings: Settings) -> list[str]:
     """Providers a column can use with no more input: the sidebar's, Ollama, and those with a key or URL."""
+
     def ready(provider: str) -> bool:
         spec = PROVIDERS[provider]
         if spec.needs_base_url:
@@ -87,10 +90,12 @@ def column_target(provider: str, model: str, current: Target, settings: Settings
     return Target(provider, model, base or None)
 
 
-async def merge(streams: Sequence[AsyncIterator[T]]) -> AsyncIterator[tuple[int, T]]:
+async def merge(
+    streams: Sequence[AsyncIterator[T]], halt: asyncio.Event | None = None
+) -> AsyncIterator[tuple[int, T]]:
     """Run the streams at once and yield their items tagged by position, as they arrive.
 
-    Closing the merged stream cancels and closes every stream still running.
+    Setting `halt`, or closing the merged stream, cancels and closes every stream still running.
     """
     queue: asyncio.Queue[tuple[int, T | _End]] = asyncio.Queue()
 
@@ -104,14 +109,21 @@ async def merge(streams: Sequence[AsyncIterator[T]]) -> AsyncIterator[tuple[int,
                 await aclose()
             queue.put_nowait((index, _END))
 
-    tasks = [asyncio.ensure_future(pump(i, stream)) for i, stream in enumerate(streams)]
+    async def relay_halt(event: asyncio.Event) -> None:
+        await event.wait()
+        queue.put_nowait((_HALTED, _END))
+
+    pumps = [asyncio.ensure_future(pump(i, stream)) for i, stream in enumerate(streams)]
+    tasks = [*pumps, *([asyncio.ensure_future(relay_halt(halt))] if halt else [])]
     try:
-        running = len(tasks)
+        running = len(pumps)
         while running:
             index, item = await queue.get()
+            if index == _HALTED:
+                return
             if isinstance(item, _End):
                 running -= 1
-                await tasks[index]  # a stream that raised raises here
+                await pumps[index]  # a stream that raised raises here
                 continue
             yield index, item
     finally:
@@ -125,6 +137,7 @@ class _End:
 
 
 _END = _End()
+_HALTED = -1
 
 
 def redraws(
@@ -133,7 +146,7 @@ def redraws(
     interval: float = 0.25,
     clock: Callable[[], float] = time.monotonic,
 ) -> Iterator[int]:
-    """Fold tagged events into `turns`; yield a column's index when it is due for a redraw.
+    """Yield a column's index when it is due for a redraw; `turns` already hold the events.
 
     Streamlit re-sends a block's whole text at each update, so a column is redrawn at most once per
     `interval` for new text; its first answer text, a retry, an error and the end are drawn at once.
@@ -142,9 +155,8 @@ def redraws(
     last: dict[int, float] = {}
     dirty: set[int] = set()
     for index, event in events:
-        turn = turns[index]
-        urgent = event.kind in ("retry", "error", "done") or (event.kind == "answer" and not turn.content)
-        turn.apply(event)
+        first_answer = event.kind == "answer" and turns[index].content == event.text
+        urgent = first_answer or event.kind in ("retry", "error", "done")
         dirty.add(index)
         now = clock()
         for column in sorted(dirty):
@@ -254,14 +266,24 @@ class Comparison:
     order: list[int] = field(default_factory=list)  # display position → column; shuffled when blind
     votes: list[int] = field(default_factory=list)
     revealed: bool = False
+    stopped: bool = False  # no more runs: Stop, or any click that reran the page, ended the streaming
+    _halt: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False, compare=False)
+    _idle: threading.Event = field(default_factory=threading.Event, init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.order = self.order or list(range(len(self.requests)))
         self.votes = self.votes or [0] * len(self.requests)
+        self._idle.set()
 
     @classmethod
-    def start(cls, prompt: str, requests: Sequence[ChatRequest], blind: bool = False,
-              rng: random.Random | None = None) -> Comparison:
+    def start(
+        cls,
+        prompt: str,
+        requests: Sequence[ChatRequest],
+        blind: bool = False,
+        rng: random.Random | None = None,
+    ) -> Comparison:
         order = list(range(len(requests)))
         if blind:
             (rng or random.Random()).shuffle(order)
@@ -270,8 +292,11 @@ class Comparison:
     def settings(self, column: int) -> dict[str, str]:
         """Provider, model and thinking level of a column (never the key)."""
         req = self.requests[column]
-        return {"provider": PROVIDERS[req.target.provider].label, "model": req.target.model,
-                "thinking": thinking_name(req.style, req.level)}
+        return {
+            "provider": PROVIDERS[req.target.provider].label,
+            "model": req.target.model,
+            "thinking": thinking_name(req.style, req.level),
+        }
 
     @property
     def hidden(self) -> bool:
@@ -295,18 +320,40 @@ class Comparison:
         """The name, or only the letter while hidden."""
         return self.letter(column) if self.hidden else self.name(column)
 
-    def stream(self, limits: Limits) -> AsyncIterator[tuple[int, Event]]:
-        """Every column's reply streamed at once, as one sequence of (column, event)."""
-        return merge([stream_chat(req, limits) for req in self.requests])
+    def new_run(self) -> list[Turn] | None:
+        """Empty replies, one per column, for the next run (stream it at once); None once stopped."""
+        with self._lock:
+            if self.stopped:
+                return None
+            run = [Turn("assistant", status="streaming", settings=self.settings(i)) for i in self.columns]
+            self.runs.append(run)
+            self._idle.clear()
+            return run
 
-    def new_run(self) -> list[Turn]:
-        """Empty replies, one per column, for the next run."""
-        run = [Turn("assistant", status="streaming", settings=self.settings(i)) for i in self.columns]
-        self.runs.append(run)
-        return run
+    async def stream(self, limits: Limits) -> AsyncIterator[tuple[int, Event]]:
+        """The latest run: every column streamed at once, each event folded into its reply as it arrives.
 
-    def stop(self) -> None:
-        """Mark replies cut off by Stop (or any click that ended the run)."""
+        Folding happens here, on the event loop, so that `stop` from another thread sees final replies.
+        """
+        turns = self.runs[-1]
+        try:
+            async for index, event in merge([stream_chat(req, limits) for req in self.requests], self._halt):
+                turns[index].apply(event)
+                yield index, event
+        finally:
+            self._idle.set()
+
+    def stop(self, wait: float = 10.0) -> None:
+        """End the comparison's streaming for good and mark replies that were cut off.
+
+        Streamlit starts the next run of the page while the run it interrupted may still be streaming:
+        this halts those streams and waits for them, so the page then draws replies that no longer change.
+        """
+        with self._lock:
+            self.stopped = True
+        if not self._idle.is_set():
+            runtime.loop().call_soon_threadsafe(self._halt.set)
+            self._idle.wait(wait)
         for run in self.runs:
             for turn in run:
                 turn.stop()
@@ -332,8 +379,10 @@ class Comparison:
         summaries = {i: self.summary(i) for i in self.order}
         heads = {i: self.name(i) if named else self.label(i) for i in self.order}
         return [
-            {"Figure": f.label, **{heads[i]: s.format(f) if (s := summaries[i][f.key]) else "—"
-                                   for i in self.order}}
+            {
+                "Figure": f.label,
+                **{heads[i]: s.format(f) if (s := summaries[i][f.key]) else "—" for i in self.order},
+            }
             for f in FIGURES
         ]
 
@@ -344,8 +393,13 @@ class Comparison:
             split = [p for stats in counted(self.replies(i)) if (p := phases(stats))]
             for phase in PHASES:
                 if split:
-                    rows.append({"Column": self.label(i), "Phase": phase,
-                                 "Seconds": statistics.median(p[phase] for p in split)})
+                    rows.append(
+                        {
+                            "Column": self.label(i),
+                            "Phase": phase,
+                            "Seconds": statistics.median(p[phase] for p in split),
+                        }
+                    )
         return rows
 
     def as_dict(self) -> dict[str, Any]:
@@ -361,8 +415,12 @@ class Comparison:
             columns.append(column)
         return {
             "prompt": self.prompt,
-            "settings": {"system": first.system, "temperature": first.temperature,
-                         "max_tokens": first.max_tokens, "runs": len(self.runs)},
+            "settings": {
+                "system": first.system,
+                "temperature": first.temperature,
+                "max_tokens": first.max_tokens,
+                "runs": len(self.runs),
+            },
             "blind": {"revealed": self.revealed} if self.blind else None,
             "columns": columns,
         }
@@ -385,8 +443,11 @@ def _quote(text: str) -> list[str]:
 def to_markdown(comparison: Comparison) -> str:
     first = comparison.requests[0]
     lines = ["# Comparison", "", "**Prompt:**", "", *_quote(comparison.prompt), ""]
-    shared = [f"temperature {first.temperature}", f"max tokens {first.max_tokens or 'model default'}",
-              f"{len(comparison.runs)} run{'s' if len(comparison.runs) != 1 else ''}"]
+    shared = [
+        f"temperature {first.temperature}",
+        f"max tokens {first.max_tokens or 'model default'}",
+        f"{len(comparison.runs)} run{'s' if len(comparison.runs) != 1 else ''}",
+    ]
     lines += [f"_{' · '.join(shared)}_", ""]
     if first.system.strip():
         lines += ["**System prompt:**", "", *_quote(first.system), ""]

@@ -25,7 +25,13 @@ class Turn:
     settings: dict[str, str] = field(default_factory=dict)  # provider, model, thinking: never a key
 
     def apply(self, event: Event) -> None:
-        """Fold one event into the turn, so a stopped or failed reply keeps what arrived."""
+        """Fold one event into the turn, so a stopped or failed reply keeps what arrived.
+
+        Once the turn is marked stopped, late events from the interrupted run are ignored, so what the
+        page drew as stopped is what stays.
+        """
+        if self.status == "stopped":
+            return
         self.stats = event.stats or self.stats
         match event.kind:
             case "thinking":

@@ -100,6 +100,24 @@ def _server_message(exc: BaseException) -> str:
     return text.strip().rstrip("\"'}").strip() or type(exc).__name__
 
 
+def _connection_failed(exc: BaseException, *kinds: type[BaseException]) -> bool:
+    """Whether the request never reached the server, looking through wrapped exceptions.
+
+    litellm's OpenAI route reports a refused connection as a 500 whose context is the real cause.
+    """
+    import httpx
+    import openai
+
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, (*kinds, openai.APIConnectionError, httpx.TransportError, ConnectionError)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def translate(
     exc: BaseException,
     *,
@@ -121,7 +139,7 @@ def translate(
     original = getattr(exc, "original_exception", None)
     detail = _server_message(original or exc)
     if started:
-        broke = isinstance(exc, (lx.MidStreamFallbackError, lx.APIConnectionError, ConnectionError))
+        broke = _connection_failed(exc, lx.MidStreamFallbackError, lx.APIConnectionError)
         reason = "the connection to the server broke off" if broke else detail
         return StreamBroken(
             f"The reply was cut off ({reason}). What arrived is kept; press Regenerate to try again.",
@@ -137,7 +155,7 @@ def translate(
             "overloaded; try again, or raise LLM_FIRST_TOKEN_TIMEOUT.",
             status=status,
         )
-    if isinstance(exc, (lx.APIConnectionError, ConnectionError, OSError)):
+    if _connection_failed(exc, lx.APIConnectionError):
         if is_ollama:
             return ollama_unreachable(base_url or "http://localhost:11434")
         return ServerUnreachable(

@@ -153,6 +153,12 @@ def request_kwargs(req: ChatRequest, limits: Limits) -> dict[str, Any]:
         kwargs["max_tokens"] = max(kwargs.get("max_tokens") or 0, budget + 4096)
     if target.base_url:
         kwargs["api_base"] = target.base_url
+    if target.provider == "ollama" and req.style == "none":
+        # A model without Ollama's `thinking` capability may still write <think>…</think> in its answer.
+        # litellm's ollama_chat parser strips those tags and hands the thinking on as answer text, so
+        # such models go to Ollama's OpenAI-compatible endpoint, which keeps the tags for ThinkSplitter.
+        # No `think` is sent to them either way.
+        kwargs.update(model=f"openai/{target.model}", api_base=f"{target.base_url}/v1", api_key="ollama")
     key = target.api_key or (env_key(target.provider) if provider.key_var else None)
     if provider.key_var and not key:
         if not provider.key_optional:

@@ -7,9 +7,10 @@ import streamlit as st
 from llm import runtime
 from llm.conversation import Turn, history, to_json, to_markdown
 from llm.stream import stream_chat
+from ui import sidebar
 from ui.turns import LiveReply, draw_turn
 
-choice = st.session_state["choice"]
+choice = sidebar.current()
 limits = st.session_state["limits"]
 turns: list[Turn] = st.session_state.setdefault("turns", [])
 

@@ -5,28 +5,51 @@ from __future__ import annotations
 import streamlit as st
 
 from llm.compare import Comparison
+from ui import sidebar
 from ui.compare import draw_results, edit_columns, stream_runs
 
-choice = st.session_state["choice"]
+choice = sidebar.current()
 limits = st.session_state["limits"]
 comparison: Comparison | None = st.session_state.get("comparison")
 if comparison is not None:
     comparison.stop()  # replies still marked streaming were cut off by Stop or another click
 
 st.title("Compare")
-st.caption("Ask one prompt of several models or thinking levels at once, and see how the answers and "
-           "their timings differ.")
+st.caption(
+    "Ask one prompt of several models or thinking levels at once, and see how the answers and "
+    "their timings differ."
+)
 
 columns = edit_columns(choice)
-prompt = st.text_area("Prompt", comparison.prompt if comparison else "", key="compare_prompt",
-                      placeholder="Ask something that makes a model think, e.g. a small puzzle")
+prompt = st.text_area(
+    "Prompt",
+    comparison.prompt if comparison else "",
+    key="compare_prompt",
+    placeholder="Ask something that makes a model think, e.g. a small puzzle",
+)
 repeat_col, blind_col, run_col, stop_col = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
-repeats = repeat_col.number_input("Repeat N times", 1, 20, 1, key="compare_repeats",
-                                  help="Run the comparison several times and show the median and range.")
-blind = blind_col.toggle("Blind", comparison.blind if comparison else False, key="compare_blind",
-                         help="Label the columns A, B, C in a random order until the audience has voted.")
-run = run_col.button("Run", type="primary", key="compare_run", width="stretch")
-stop_col.button("Stop", key="compare_stop", width="stretch", help="Stop every column; what arrived is kept.")
+repeats = repeat_col.number_input(
+    "Repeat N times",
+    1,
+    20,
+    1,
+    key="compare_repeats",
+    help="Run the comparison several times and show the median and range.",
+)
+blind = blind_col.toggle(
+    "Blind",
+    comparison.blind if comparison else False,
+    key="compare_blind",
+    help="Label the columns A, B, C in a random order until the audience has voted.",
+)
+run = run_col.button("Run", type="primary", key="compare_run", icon=":material/play_arrow:", width="stretch")
+stop_col.button(
+    "Stop",
+    key="compare_stop",
+    icon=":material/stop:",
+    width="stretch",
+    help="Stop every column; what arrived is kept.",
+)
 
 if run:
     if not prompt.strip():

@@ -7,8 +7,9 @@ import streamlit as st
 from llm import ollama
 from llm.errors import LLMError
 from ui import models as view
+from ui import sidebar
 
-choice = st.session_state["choice"]
+choice = sidebar.current()
 
 st.title("Models")
 if choice.target.provider != "ollama":

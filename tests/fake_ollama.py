@@ -21,6 +21,7 @@ from itertools import islice
 from typing import Any, Self
 from urllib.parse import urlsplit
 
+CHAT_PATHS = ("/api/chat", "/v1/chat/completions")
 TOKEN_RE = re.compile(r"\S+\s*|\s+")
 THINK_LEVELS = ("low", "medium", "high")
 STATUS_FAULTS = {
@@ -277,9 +278,9 @@ class FakeOllama:
         self.stop()
 
     def chats(self) -> list[dict]:
-        """Bodies of every POST /api/chat, in order."""
+        """Bodies of every chat request (/api/chat, or OpenAI-compatible /v1/chat/completions), in order."""
         with self._lock:
-            return [r.body for r in self.requests if r.method == "POST" and r.path == "/api/chat" and r.body]
+            return [r.body for r in self.requests if r.method == "POST" and r.path in CHAT_PATHS and r.body]
 
     def fail(self, fault: str, times: int = 1, *, model: str | None = None, **params: float) -> None:
         """Queue a fault for the next `times` matching requests (/api/chat, or /api/pull for pull faults).

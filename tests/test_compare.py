@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import closing
 
 import pytest
@@ -34,7 +35,7 @@ from llm.conversation import Turn
 from llm.events import Event, Stats
 from llm.models import PROVIDERS
 from llm.stream import ChatRequest, Limits, Target
-from tests.fake_ollama import FakeOllama
+from tests.fake_ollama import CHAT_PATHS, FakeOllama
 
 PROMPT = "why is the sky blue"
 FAST = Limits(retries=0)
@@ -46,16 +47,12 @@ def requests_for(columns: list[Column], prompt: str = PROMPT) -> list[ChatReques
 
 def run_once(comparison: Comparison) -> list[tuple[int, Event, float]]:
     """Stream one run into `comparison`; every (column, event, client time) in arrival order."""
-    turns = comparison.new_run()
-    seen = []
-    for index, event in runtime.iterate(comparison.stream(FAST)):
-        turns[index].apply(event)
-        seen.append((index, event, time.monotonic()))
-    return seen
+    assert comparison.new_run() is not None
+    return [(index, event, time.monotonic()) for index, event in runtime.iterate(comparison.stream(FAST))]
 
 
 def chat_requests(server: FakeOllama) -> list:
-    return [r for r in server.requests if r.method == "POST" and r.path == "/api/chat"]
+    return [r for r in server.requests if r.method == "POST" and r.path in CHAT_PATHS]
 
 
 def test_thinking_levels_stream_at_once(ollama: FakeOllama) -> None:
@@ -86,8 +83,11 @@ def test_each_column_sends_its_own_think_value(ollama: FakeOllama) -> None:
         (Target("ollama", "qwen3:8b", ollama.url), "ollama-toggle"),
         (Target("ollama", "llama3.2:3b", ollama.url), "none"),
     ]
-    columns = [Column(models[0][0], "ollama-effort", "high"), Column(models[1][0], "ollama-toggle", "off"),
-               Column(models[2][0], "none")]
+    columns = [
+        Column(models[0][0], "ollama-effort", "high"),
+        Column(models[1][0], "ollama-toggle", "off"),
+        Column(models[2][0], "none"),
+    ]
     comparison = Comparison.start(PROMPT, requests_for(columns))
     run_once(comparison)
 
@@ -102,9 +102,11 @@ def test_each_column_sends_its_own_think_value(ollama: FakeOllama) -> None:
 
 def test_missing_model_leaves_the_other_columns_whole(ollama: FakeOllama) -> None:
     ollama.token_delay = 0.02
-    columns = [Column(Target("ollama", "gpt-oss:20b", ollama.url), "ollama-effort", "low"),
-               Column(Target("ollama", "nope:1b", ollama.url)),
-               Column(Target("ollama", "qwen3:8b", ollama.url), "ollama-toggle", "on")]
+    columns = [
+        Column(Target("ollama", "gpt-oss:20b", ollama.url), "ollama-effort", "low"),
+        Column(Target("ollama", "nope:1b", ollama.url)),
+        Column(Target("ollama", "qwen3:8b", ollama.url), "ollama-toggle", "on"),
+    ]
     comparison = Comparison.start(PROMPT, requests_for(columns))
     run_once(comparison)
 
@@ -136,6 +138,37 @@ def test_stopping_keeps_what_arrived(ollama: FakeOllama) -> None:
     assert (off.status, on.status) == ("stopped", "stopped")
     assert off.content.startswith("w0") and "w39" not in off.content
     assert on.thinking.startswith("Let") and not on.content
+    assert comparison.new_run() is None, "a stopped comparison starts no more runs"
+
+
+def snapshot(turns: list[Turn]) -> list[tuple]:
+    return [(t.status, t.content, t.thinking, t.stats.as_dict() if t.stats else None) for t in turns]
+
+
+def test_stop_from_the_next_page_run_halts_the_streams_first(ollama: FakeOllama) -> None:
+    """Streamlit reruns the page in a new thread while the interrupted run may still be streaming."""
+    ollama.token_delay = 0.05
+    next(m for m in ollama.models if m.name == "qwen3:8b").answer_tokens = 40
+    columns = thinking_levels_preset(Target("ollama", "qwen3:8b", ollama.url), "ollama-toggle")
+    comparison = Comparison.start(PROMPT, requests_for(columns))
+    off, on = comparison.new_run()
+    started = threading.Event()
+
+    def interrupted_run() -> None:
+        for _ in runtime.iterate(comparison.stream(FAST)):
+            if off.content:
+                started.set()
+
+    old = threading.Thread(target=interrupted_run)
+    old.start()
+    assert started.wait(30)
+    comparison.stop()  # what the next run of the page does first
+    shown = snapshot([off, on])
+    old.join(30)
+
+    assert not old.is_alive()
+    assert snapshot([off, on]) == shown, "the replies changed after stop() returned"
+    assert (off.status, on.status) == ("stopped", "stopped") and "w39" not in off.content
 
 
 def test_repeats_sum_up_as_median_and_range(ollama: FakeOllama) -> None:
@@ -170,20 +203,25 @@ def test_spread_and_counted_replies() -> None:
 
 
 def test_phases_split_the_total() -> None:
-    stats = Stats(started=0.0, first_byte=2.0, first_token=2.0, thinking_started=2.0, thinking_ended=5.0,
-                  ended=6.5)
+    stats = Stats(
+        started=0.0, first_byte=2.0, first_token=2.0, thinking_started=2.0, thinking_ended=5.0, ended=6.5
+    )
     assert phases(stats) == {"Waiting": 2.0, "Thinking": 3.0, "Answering": 1.5}
     assert phases(Stats(started=0.0)) is None
 
 
-def tagged(*items: tuple[int, str]) -> list[tuple[int, Event]]:
-    return [(index, Event(kind, text="x" if kind in ("thinking", "answer") else "")) for index, kind in items]
+def folded(turns: list[Turn], *items: tuple[int, str]) -> Iterator[tuple[int, Event]]:
+    """Events as `Comparison.stream` hands them on: already folded into their turn."""
+    for index, kind in items:
+        event = Event(kind, text="x" if kind in ("thinking", "answer") else "")
+        turns[index].apply(event)
+        yield index, event
 
 
 def test_redraws_batch_text_per_column() -> None:
     ticks = iter(range(100))
     turns = [Turn("assistant", status="streaming"), Turn("assistant", status="streaming")]
-    events = tagged(*[(0, "thinking")] * 10, (0, "answer"), (0, "answer"), (0, "done"))
+    events = folded(turns, *[(0, "thinking")] * 10, (0, "answer"), (0, "answer"), (0, "done"))
 
     drawn = list(redraws(events, turns, interval=3, clock=lambda: next(ticks)))
 
@@ -195,7 +233,7 @@ def test_redraws_batch_text_per_column() -> None:
 def test_redraws_catch_up_columns_and_flush_at_the_end() -> None:
     ticks = iter(range(100))
     turns = [Turn("assistant", status="streaming"), Turn("assistant", status="streaming")]
-    events = tagged((0, "thinking"), (0, "thinking"), *[(1, "thinking")] * 5)
+    events = folded(turns, (0, "thinking"), (0, "thinking"), *[(1, "thinking")] * 5)
 
     drawn = list(redraws(events, turns, interval=3, clock=lambda: next(ticks)))
 
@@ -263,8 +301,11 @@ def test_presets() -> None:
     other = Target("ollama", "x")
     mixed = [(gpt, "ollama-effort"), (llama, "none"), (qwen, "ollama-toggle"), (other, "none")]
     picked = models_preset(mixed, "high")
-    assert [(c.target.model, c.level) for c in picked] == [("gpt-oss:20b", "high"), ("qwen3:8b", "on"),
-                                                           ("llama3.2:3b", None)]
+    assert [(c.target.model, c.level) for c in picked] == [
+        ("gpt-oss:20b", "high"),
+        ("qwen3:8b", "on"),
+        ("llama3.2:3b", None),
+    ]
     assert len(models_preset([(llama, "none")], None)) == 2
 
 
@@ -309,8 +350,17 @@ def test_blind_labels_votes_and_reveal() -> None:
 def test_exports_carry_prompt_settings_thinking_answers_and_figures(ollama: FakeOllama) -> None:
     target = Target("ollama", "qwen3:8b", ollama.url, "sk-secret-key")
     columns = thinking_levels_preset(target, "ollama-toggle")
-    requests = [ChatRequest(c.target, [{"role": "user", "content": PROMPT}], c.style, c.level,
-                            system="Be brief.", temperature=0.3) for c in columns]
+    requests = [
+        ChatRequest(
+            c.target,
+            [{"role": "user", "content": PROMPT}],
+            c.style,
+            c.level,
+            system="Be brief.",
+            temperature=0.3,
+        )
+        for c in columns
+    ]
     comparison = Comparison.start(PROMPT, requests)
     run_once(comparison)
 

@@ -11,7 +11,7 @@ from streamlit.testing.v1.element_tree import Selectbox
 
 from llm.compare import Comparison
 from llm.thinking import LABELS
-from tests.fake_ollama import FakeOllama
+from tests.fake_ollama import CHAT_PATHS, FakeOllama
 
 COMPARE = str(Path(__file__).resolve().parents[1] / "pages" / "compare.py")
 CHAT = str(Path(__file__).resolve().parents[1] / "pages" / "chat.py")
@@ -50,7 +50,7 @@ def figure_captions(at: AppTest) -> list[str]:
 
 
 def chats(server: FakeOllama) -> list:
-    return [r for r in server.requests if r.method == "POST" and r.path == "/api/chat"]
+    return [r for r in server.requests if r.method == "POST" and r.path in CHAT_PATHS]
 
 
 def test_thinking_levels_stream_together_and_show_figures(page: AppTest, app_env: FakeOllama) -> None:
@@ -74,8 +74,15 @@ def test_thinking_levels_stream_together_and_show_figures(page: AppTest, app_env
     captions = figure_captions(at)
     assert len(captions) == 3
     for caption in captions:
-        for figure in ("Wait for first byte:", "Thinking time:", "Thinking length:", "chars",
-                       "Output tokens:", "Total time:", "tok/s"):
+        for figure in (
+            "Wait for first byte:",
+            "Thinking time:",
+            "Thinking length:",
+            "chars",
+            "Output tokens:",
+            "Total time:",
+            "tok/s",
+        ):
             assert figure in caption
     table = at.dataframe[0].value
     assert list(table.columns) == headers(at)
@@ -132,7 +139,7 @@ def test_blind_mode_hides_then_reveals_the_settings(page: AppTest) -> None:
     names = [f"{letter} · gpt-oss:20b · {name}" for letter, name in zip("ABC", level, strict=True)]
     assert headers(at) == names
     assert comparison.votes[comparison.order[1]] == 1
-    assert "🏆 1 vote" in [c.value for c in at.caption]
+    assert ":material/trophy: 1 vote" in [c.value for c in at.caption]
     assert len(at.get("download_button")) == 2
     assert not any(b.label.startswith("Vote for") for b in at.button)
 

@@ -116,3 +116,12 @@ def test_caption_has_the_figures() -> None:
     caption = stats.caption()
     assert "first token 0.25 s" in caption and "thinking 4.2 s" in caption and "total 6.2 s" in caption
     assert "120 tokens" in caption and "20.0 tok/s" in caption
+
+
+def test_events_after_stop_are_ignored() -> None:
+    turn = Turn("assistant", status="streaming", stats=Stats())
+    turn.apply(Event("answer", "partial"))
+    turn.stop()
+    turn.apply(Event("answer", " late"))
+    turn.apply(Event("done", stats=Stats()))
+    assert (turn.content, turn.status) == ("partial", "stopped")

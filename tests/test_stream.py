@@ -88,11 +88,29 @@ def test_hidden_thinking_is_timed_but_not_sent(ollama: FakeOllama) -> None:
 
 
 def test_generation_options_reach_ollama(ollama: FakeOllama) -> None:
-    events = collect(ollama, "llama3.2:3b", system="Be brief.", temperature=0.2, max_tokens=2)
+    events = collect(
+        ollama, "qwen3:8b", "ollama-toggle", "off", system="Be brief.", temperature=0.2, max_tokens=2
+    )
     body = ollama.chats()[-1]
     assert (body["messages"][0]["role"], body["messages"][0]["content"]) == ("system", "Be brief.")
     assert body["options"]["temperature"] == 0.2 and body["options"]["num_predict"] == 2
     assert text(events, "answer") == "You said: " and events[-1].stats.finish_reason == "length"
+
+
+def test_model_that_cannot_think_goes_to_the_openai_compatible_endpoint(ollama: FakeOllama) -> None:
+    events = collect(ollama, "llama3.2:3b", temperature=0.2, max_tokens=2)
+    request = [r for r in ollama.requests if r.method == "POST"][-1]
+    assert request.path == "/v1/chat/completions"
+    assert (
+        request.body["temperature"] == 0.2 and request.body["max_tokens"] == 2 and "think" not in request.body
+    )
+    assert text(events, "answer") == "You said: " and events[-1].stats.completion_tokens == 2
+
+
+def test_inline_think_tags_from_ollama_are_split(ollama: FakeOllama) -> None:
+    events = collect(ollama, "deepseek-inline:7b")
+    assert text(events, "thinking").strip() == "Let me think about this. The user said hi."
+    assert text(events, "answer") == "You said: hi"
 
 
 def test_unreachable_server_names_the_url_and_ollama_serve(ollama: FakeOllama) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import closing
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -11,6 +12,7 @@ from llm import runtime
 from llm.compare import (
     MAX_COLUMNS,
     MIN_COLUMNS,
+    PHASES,
     PRESETS,
     Column,
     Comparison,
@@ -34,6 +36,7 @@ from ui.sidebar import Choice, cached_models, model_info
 from ui.turns import LiveReply
 
 MODELS_PRESET_SIZE = 3
+PHASE_COLORS = ["#B8B8C8", "#B9A8FF", "#7C5CFF"]  # waiting grey, thinking light, answering the theme
 
 
 def _listed(provider: str, base: str | None, api_key: str | None) -> tuple[list[ModelInfo], str]:
@@ -62,8 +65,13 @@ def _edit(i: int, column: Column, choice: Choice, settings: Settings, gen: int) 
     """Provider, model and thinking selectboxes for one column."""
     providers = column_providers(choice.target.provider, settings)
     current = column.target.provider if column.target.provider in providers else providers[0]
-    provider = st.selectbox("Provider", providers, index=providers.index(current),
-                            key=f"col{gen}_{i}_provider", format_func=lambda p: PROVIDERS[p].label)
+    provider = st.selectbox(
+        "Provider",
+        providers,
+        index=providers.index(current),
+        key=f"col{gen}_{i}_provider",
+        format_func=lambda p: PROVIDERS[p].label,
+    )
     where = column_target(provider, "", choice.target, settings)
     listed, problem = _listed(provider, where.api_base, where.api_key)
     if problem:
@@ -73,19 +81,34 @@ def _edit(i: int, column: Column, choice: Choice, settings: Settings, gen: int) 
     if wanted and wanted not in names:
         names.insert(0, wanted)
     labels = {m.name: m.label for m in listed}
-    model = st.selectbox("Model", names, index=names.index(wanted) if wanted else None,
-                         key=f"col{gen}_{i}_model_{provider}", format_func=lambda n: labels.get(n, n),
-                         accept_new_options=True, placeholder="Type a model name") or ""
+    model = (
+        st.selectbox(
+            "Model",
+            names,
+            index=names.index(wanted) if wanted else None,
+            key=f"col{gen}_{i}_model_{provider}",
+            format_func=lambda n: labels.get(n, n),
+            accept_new_options=True,
+            placeholder="Type a model name",
+        )
+        or ""
+    )
     target = column_target(provider, model, choice.target, settings)
     style = thinking_style(model_info(provider, target.api_base, model, listed)) if model else "none"
     accepted = levels(style)
     if not accepted:
-        st.selectbox("Thinking", ["n/a"], disabled=True, key=f"col{gen}_{i}_level_none",
-                     help=NO_THINKING_REASON)
+        st.selectbox(
+            "Thinking", ["n/a"], disabled=True, key=f"col{gen}_{i}_level_none", help=NO_THINKING_REASON
+        )
         return Column(target, style)
     start = coerce(style, column.level)
-    level = st.selectbox("Thinking", accepted, index=accepted.index(start) if start else 0,
-                         format_func=LABELS.__getitem__, key=f"col{gen}_{i}_level_{style}")
+    level = st.selectbox(
+        "Thinking",
+        accepted,
+        index=accepted.index(start) if start else 0,
+        format_func=LABELS.__getitem__,
+        key=f"col{gen}_{i}_level_{style}",
+    )
     return Column(target, style, level)
 
 
@@ -99,14 +122,29 @@ def _remove_column() -> None:
 
 
 def edit_columns(choice: Choice) -> list[Column]:
-    """The Preset control and one editor per column; a preset refills the columns when it or the
-    sidebar's model changes, and the columns keep hand edits otherwise (also across page switches)."""
+    """The Preset control and one editor per column.
+
+    A preset refills the columns when it or the sidebar's model changes; otherwise the columns keep
+    their hand edits, also across page switches (the columns live outside widget state).
+    """
     settings = load_settings()
-    preset = st.radio("Preset", PRESETS, horizontal=True, key="compare_preset",
-                      help="Thinking levels: the sidebar's model at each level it accepts. "
-                           "Models: several models at the sidebar's level.")
-    basis = (preset, choice.target.provider, choice.target.model, choice.target.api_base,
-             choice.level if preset == "Models" else None)
+    basis = st.session_state.get("compare_basis")
+    preset = st.radio(
+        "Preset",
+        PRESETS,
+        index=PRESETS.index(basis[0]) if basis else 0,
+        horizontal=True,
+        key="compare_preset",
+        help="Thinking levels: the sidebar's model at each level it accepts. "
+        "Models: several models at the sidebar's level.",
+    )
+    basis = (
+        preset,
+        choice.target.provider,
+        choice.target.model,
+        choice.target.api_base,
+        choice.level if preset == "Models" else None,
+    )
     if st.session_state.get("compare_basis") != basis or not st.session_state.get("compare_columns"):
         st.session_state["compare_columns"] = _fill(preset, choice, settings)
         st.session_state["compare_basis"] = basis
@@ -118,8 +156,9 @@ def edit_columns(choice: Choice) -> list[Column]:
             columns[i] = _edit(i, column, choice, settings, gen)
     add, remove, _ = st.columns([1, 1, 4])
     add.button("Add column", key="compare_add", on_click=_add_column, disabled=len(columns) >= MAX_COLUMNS)
-    remove.button("Remove column", key="compare_remove", on_click=_remove_column,
-                  disabled=len(columns) <= MIN_COLUMNS)
+    remove.button(
+        "Remove column", key="compare_remove", on_click=_remove_column, disabled=len(columns) <= MIN_COLUMNS
+    )
     return columns
 
 
@@ -140,7 +179,7 @@ class LiveColumn:
             if turn.status == "stopped":
                 st.caption(":orange[■ Stopped] — the partial answer is kept.")
             if turn.status == "error":
-                st.error(turn.error, icon="⚠️")
+                st.error(turn.error, icon=":material/error:")
             if figures:
                 st.caption("  \n".join(figures))
 
@@ -152,23 +191,43 @@ def stream_runs(comparison: Comparison, repeats: int, limits: Limits, show_think
     for n in range(repeats):
         if repeats > 1:
             progress.caption(f"Run {n + 1} of {repeats}")
-        turns = comparison.new_run()
         live: dict[int, LiveColumn] = {}
         for slot, i in zip(slots, comparison.order, strict=True):
             with slot.container():
                 live[i] = LiveColumn(comparison.label(i), show_thinking)
+        turns = comparison.new_run()
+        if turns is None:
+            return  # a newer run of the page stopped this comparison
         with closing(runtime.iterate(comparison.stream(limits))) as events:
             for i in redraws(events, turns):
                 live[i].redraw(turns[i], figure_lines(spreads([turns[i]])))
 
 
+def _phase_chart(data: pd.DataFrame) -> alt.Chart:
+    """Horizontal stacked bars, one per column, phases left to right in the order they happen."""
+    data["Order"] = data["Phase"].map(PHASES.index)
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("sum(Seconds):Q", title="Seconds (median)"),
+            y=alt.Y("Column:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
+            color=alt.Color("Phase:N", scale=alt.Scale(domain=list(PHASES), range=PHASE_COLORS)),
+            order=alt.Order("Order:Q"),
+            tooltip=["Column", "Phase", alt.Tooltip("Seconds:Q", format=".2f")],
+        )
+    )
+
+
 def _votes(comparison: Comparison, i: int) -> None:
     count = comparison.votes[i]
     if comparison.hidden:
-        st.button(f"Vote for {comparison.letter(i)}", key=f"compare_vote_{i}", on_click=comparison.vote,
-                  args=(i,))
+        st.button(
+            f"Vote for {comparison.letter(i)}", key=f"compare_vote_{i}", on_click=comparison.vote, args=(i,)
+        )
     best = count and count == max(comparison.votes)
-    st.caption(f"{'🏆 ' if best and comparison.revealed else ''}{count} vote{'s' if count != 1 else ''}")
+    trophy = ":material/trophy: " if best and comparison.revealed else ""
+    st.caption(f"{trophy}{count} vote{'s' if count != 1 else ''}")
 
 
 def draw_results(comparison: Comparison, show_thinking: bool) -> None:
@@ -183,21 +242,43 @@ def draw_results(comparison: Comparison, show_thinking: bool) -> None:
             if comparison.blind:
                 _votes(comparison, i)
     if comparison.hidden:
-        st.button("Reveal settings", key="compare_reveal", on_click=comparison.reveal, type="primary",
-                  disabled=not comparison.can_reveal, help="Vote for the best answer first.")
+        st.button(
+            "Reveal settings",
+            key="compare_reveal",
+            on_click=comparison.reveal,
+            type="primary",
+            disabled=not comparison.can_reveal,
+            help="Vote for the best answer first.",
+        )
     runs = len(comparison.runs)
     st.subheader("Figures")
-    st.caption(f"Median and range over {runs} runs." if runs > 1 else
-               "One run: the same prompt varies a lot from run to run, so try Repeat N times.")
+    st.caption(
+        f"Median and range over {runs} runs."
+        if runs > 1
+        else "One run: the same prompt varies a lot from run to run, so try Repeat N times."
+    )
     st.dataframe(pd.DataFrame(comparison.table()).set_index("Figure"), width="stretch")
     chart = comparison.chart()
     if chart:
-        st.caption("Where the time went: waiting for the first byte (queueing, model load), thinking, "
-                   "answering.")
-        st.bar_chart(pd.DataFrame(chart), x="Column", y="Seconds", color="Phase", horizontal=True, stack=True)
+        st.caption(
+            "Where the time went: waiting for the first byte (queueing, model load), thinking, answering."
+        )
+        st.altair_chart(_phase_chart(pd.DataFrame(chart)), width="stretch")
     if not comparison.hidden:
         md, js, _ = st.columns([1, 1, 3])
-        md.download_button("Download Markdown", to_markdown(comparison), "comparison.md", "text/markdown",
-                           key="compare_md")
-        js.download_button("Download JSON", to_json(comparison), "comparison.json", "application/json",
-                           key="compare_json")
+        md.download_button(
+            "Download Markdown",
+            to_markdown(comparison),
+            "comparison.md",
+            "text/markdown",
+            key="compare_md",
+            icon=":material/download:",
+        )
+        js.download_button(
+            "Download JSON",
+            to_json(comparison),
+            "comparison.json",
+            "application/json",
+            key="compare_json",
+            icon=":material/data_object:",
+        )

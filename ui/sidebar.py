@@ -186,3 +186,14 @@ def draw(settings: Settings) -> Choice:
             )
     target = Target(provider, model, base, api_key)
     return Choice(target, info, style, level, show_thinking, system, temperature, int(max_tokens) or None)
+
+
+def current() -> Choice:
+    """The sidebar's choice, for a page.
+
+    Until a process has seen `st.navigation` once, Streamlit runs a file in `pages/` by itself when its URL
+    is the first one opened (a tab reopened after a restart), skipping app.py. A rerun goes through app.py.
+    """
+    if "choice" not in st.session_state:
+        st.rerun()
+    return st.session_state["choice"]

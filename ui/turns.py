@@ -21,7 +21,7 @@ def draw_footer(turn: Turn) -> None:
     if turn.status == "stopped":
         st.caption(":orange[■ Stopped] — the partial reply is kept.")
     if turn.status == "error":
-        st.error(turn.error, icon="⚠️")
+        st.error(turn.error, icon=":material/error:")
     if turn.stats:
         st.caption(turn.stats.caption())
 
@@ -45,7 +45,7 @@ class LiveReply:
 
     def redraw(self, turn: Turn) -> None:
         if turn.notice:
-            self.notice.caption(f"⏳ {turn.notice}")
+            self.notice.caption(f":material/hourglass_top: {turn.notice}")
         else:
             self.notice.empty()
         if not (self.show_thinking and turn.thinking):
