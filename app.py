@@ -12,7 +12,6 @@ from llm.config import load_settings
 from llm.errors import ConfigError
 from ui import sidebar
 
-runtime.preload()  # litellm loads in the background while the first page draws
 load_dotenv()
 st.set_page_config(page_title="Thinking Chat", page_icon=":material/forum:", layout="wide")
 
@@ -22,16 +21,21 @@ except ConfigError as err:
     st.error(f"**Setting problem in your environment or .env:** {err}", icon=":material/settings:")
     st.stop()
 
-st.session_state["limits"] = settings.limits
-st.session_state["choice"] = sidebar.draw(settings)
-if st.sidebar.button("New chat", key="new_chat", width="stretch"):
-    st.session_state["turns"] = []
-
 PAGES = Path(__file__).parent / "pages"
-st.navigation(
+# Before any widget: widgets drawn ahead of st.navigation get other ids on a session's first run than on
+# later runs (Streamlit 1.67), so the first change a person made in the sidebar was silently undone.
+page = st.navigation(
     [
         st.Page(PAGES / "chat.py", title="Chat", icon=":material/forum:", default=True),
         st.Page(PAGES / "compare.py", title="Compare", icon=":material/compare:"),
         st.Page(PAGES / "models.py", title="Models", icon=":material/deployed_code:"),
     ]
-).run()
+)
+
+st.session_state["limits"] = settings.limits
+st.session_state["choice"] = sidebar.draw(settings)
+if st.sidebar.button("New chat", key="new_chat", width="stretch"):
+    st.session_state["turns"] = []
+
+page.run()
+runtime.preload()  # litellm loads in the background once the page is drawn (loading it sooner slows the draw)
