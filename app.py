@@ -15,15 +15,10 @@ from ui import sidebar
 load_dotenv()
 st.set_page_config(page_title="Thinking Chat", page_icon=":material/forum:", layout="wide")
 
-try:
-    settings = load_settings()
-except ConfigError as err:
-    st.error(f"**Setting problem in your environment or .env:** {err}", icon=":material/settings:")
-    st.stop()
-
 PAGES = Path(__file__).parent / "pages"
 # Before any widget: widgets drawn ahead of st.navigation get other ids on a session's first run than on
 # later runs (Streamlit 1.67), so the first change a person made in the sidebar was silently undone.
+# Before the settings check too: a run that stops without st.navigation lists pages/ files as pages.
 page = st.navigation(
     [
         st.Page(PAGES / "chat.py", title="Chat", icon=":material/forum:", default=True),
@@ -31,6 +26,12 @@ page = st.navigation(
         st.Page(PAGES / "models.py", title="Models", icon=":material/deployed_code:"),
     ]
 )
+
+try:
+    settings = load_settings()
+except ConfigError as err:
+    st.error(f"**Setting problem in your environment or .env:** {err}", icon=":material/settings:")
+    st.stop()
 
 st.session_state["limits"] = settings.limits
 st.session_state["choice"] = sidebar.draw(settings)

@@ -7,18 +7,22 @@ A single long-lived loop keeps litellm's cached HTTP clients valid between repli
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
 import os
 import threading
-from collections.abc import AsyncIterator, Awaitable, Iterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import Future
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
 _litellm: Future[ModuleType] | None = None
+_needed = threading.Event()  # set when litellm is wanted now, cutting the preload's wait short
 
 
 def loop() -> asyncio.AbstractEventLoop:
@@ -41,16 +45,24 @@ def _import_litellm() -> ModuleType:
     return litellm
 
 
-def preload() -> None:
-    """Start importing litellm in a background thread (1.5 to 5 s) so the first draw does not wait."""
+def preload(after: float = 3.0) -> None:
+    """Import litellm (1.5 to 5 s) in a background thread, starting `after` seconds from now.
+
+    The import holds the interpreter lock and a core for seconds: begun while the browser still drew the
+    first page, it made that page take a quarter to twice as long to become usable on a busy machine
+    (bench/startup.py). A person takes longer than that to type a first message, and if they send one
+    sooner, `litellm()` starts the import at once.
+    """
     global _litellm
     with _lock:
         if _litellm is None:
             _litellm = Future()
-            threading.Thread(target=_resolve, args=(_litellm,), name="litellm-import", daemon=True).start()
+            args = (_litellm, after)
+            threading.Thread(target=_resolve, args=args, name="litellm-import", daemon=True).start()
 
 
-def _resolve(fut: Future[ModuleType]) -> None:
+def _resolve(fut: Future[ModuleType], after: float) -> None:
+    _needed.wait(after)
     try:
         fut.set_result(_import_litellm())
     except BaseException as exc:
@@ -58,8 +70,9 @@ def _resolve(fut: Future[ModuleType]) -> None:
 
 
 def litellm() -> ModuleType:
-    """litellm, waiting for the background import if it is still running."""
-    preload()
+    """litellm, importing it now or waiting for the background import if it is running."""
+    preload(after=0)
+    _needed.set()
     assert _litellm is not None
     return _litellm.result()
 
@@ -85,3 +98,74 @@ def iterate(agen: AsyncIterator[T]) -> Iterator[T]:
         aclose: Any = getattr(agen, "aclose", None)
         if aclose is not None:
             run(aclose(), timeout=10)
+
+
+class _Pump(Generic[T]):
+    """What an async generator produced on the loop, waiting for a synchronous thread to take it."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._items: list[T] = []
+        self._ended = False
+        self._error: Exception | None = None
+
+    async def drain(self, agen: AsyncIterator[T]) -> None:
+        try:
+            async for item in agen:
+                with self._cond:
+                    self._items.append(item)
+                    self._cond.notify()
+        except Exception as exc:
+            self._error = exc
+        finally:
+            with self._cond:
+                self._ended = True
+                self._cond.notify()
+
+    @property
+    def error(self) -> Exception | None:
+        return self._error
+
+    def take(self, due: float) -> tuple[list[T], bool]:
+        """Wait for an item, then until `due` (monotonic) or the end; return the items and if it ended."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._items or self._ended)
+            self._cond.wait_for(lambda: self._ended, max(0.0, due - time.monotonic()))
+            items, self._items = self._items, []
+            return items, self._ended
+
+
+def batches(agen: AsyncIterator[T], interval: Callable[[], float]) -> Iterator[list[T]]:
+    """Drive an async generator from synchronous code, handing over what arrived as lists.
+
+    The generator runs ahead on the shared loop. A list is handed over once something has arrived and
+    `interval()` seconds have passed since the last one, and at once when the generator ends, so a fast
+    stream crosses threads a few times a second instead of once per item. Closing this iterator closes
+    the generator; an exception it raised is raised here after the items before it.
+    """
+    pump: _Pump[T] = _Pump()
+    task = run(_start(pump.drain(agen)))
+    handed = -math.inf
+    try:
+        while True:
+            items, ended = pump.take(handed + interval())
+            if items:
+                yield items
+                handed = time.monotonic()
+            if ended:
+                if pump.error is not None:
+                    raise pump.error
+                return
+    finally:
+        run(_cancel(task), timeout=10)
+
+
+async def _start(coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    return asyncio.ensure_future(coro)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    """Cancel a task (a no-op once it is done) and wait for its cleanup."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

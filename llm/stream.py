@@ -139,6 +139,7 @@ def request_kwargs(req: ChatRequest, limits: Limits) -> dict[str, Any]:
         "stream": True,
         "stream_options": {"include_usage": True},
         "timeout": httpx.Timeout(max(limits.first_token, limits.stall), connect=limits.connect),
+        "max_retries": 0,  # the OpenAI client retries twice on its own; `limits` is the one retry policy
         **wire(req.style, req.level),
     }
     if req.temperature is not None:

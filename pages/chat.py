@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from llm import runtime
 from llm.conversation import Turn, history, to_json, to_markdown
 from llm.stream import stream_chat
 from ui import sidebar
-from ui.turns import LiveReply, draw_turn
+from ui.turns import LiveReply, draw_history
 
 choice = sidebar.current()
 limits = st.session_state["limits"]
@@ -24,12 +23,7 @@ if not turns:
         "Thinking streams live above each answer."
     )
 
-for turn in turns:
-    with st.chat_message(turn.role):
-        if turn.role == "assistant":
-            draw_turn(turn, choice.show_thinking)
-        else:
-            st.markdown(turn.content)
+draw_history(turns, choice.show_thinking)
 
 
 def reply() -> None:
@@ -38,10 +32,12 @@ def reply() -> None:
     request = choice.request(history(turns))
     turns.append(turn)
     with st.chat_message("assistant"):
-        LiveReply(choice.show_thinking).stream(runtime.iterate(stream_chat(request, limits)), turn)
+        LiveReply(choice.show_thinking).stream(stream_chat(request, limits), turn)
 
 
 prompt = st.chat_input("Ask anything", submit_mode="stop", key="prompt")
+if prompt is not None and not prompt.strip():
+    prompt = None  # a blank message is not sent
 last = turns[-1] if turns else None
 if last is not None and last.role == "assistant" and not prompt:
     row = st.container(horizontal=True)
@@ -51,20 +47,24 @@ if last is not None and last.role == "assistant" and not prompt:
         turns.pop()
         st.rerun()  # the rerun below sees a dangling user turn and answers it
     settings = choice.settings
+    # Made when clicked, not on every rerun: a long conversation makes long files.
+    # No rerun on click: it would renew the other button's file while a person reaches for it.
     row.download_button(
         "Download Markdown",
-        to_markdown(turns, settings),
+        lambda: to_markdown(turns, settings),
         "conversation.md",
         "text/markdown",
         key="export_md",
+        on_click="ignore",
         icon=":material/download:",
     )
     row.download_button(
         "Download JSON",
-        to_json(turns, settings),
+        lambda: to_json(turns, settings),
         "conversation.json",
         "application/json",
         key="export_json",
+        on_click="ignore",
         icon=":material/data_object:",
     )
 

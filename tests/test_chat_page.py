@@ -8,8 +8,9 @@ from collections.abc import Callable
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from llm.conversation import to_json, to_markdown
+from llm.conversation import Turn, to_json, to_markdown
 from tests.fake_ollama import FakeOllama
+from ui.turns import RECENT
 
 MakeApp = Callable[..., AppTest]
 
@@ -214,7 +215,8 @@ def test_exports_hold_the_conversation_but_never_the_key(
     at.sidebar.text_input(key="key_openai").set_value(secret + "typed").run()
     at.sidebar.selectbox(key="provider").set_value("ollama").run()
     at.sidebar.selectbox(key="provider").set_value("openai").run()
-    assert at.sidebar.text_input(key="key_openai").value == secret + "typed"  # kept across the switch
+    assert at.session_state["api_keys"]["openai"] == secret + "typed"  # kept across the switch
+    assert at.sidebar.text_input(key="key_openai").value == ""  # but not in the field (the page's HTML)
     at.sidebar.selectbox(key="provider").set_value("ollama").run()
     at.sidebar.radio(key="thinking_ollama-effort").set_value("high").run()
     send(at, "Explain tides")
@@ -226,3 +228,16 @@ def test_exports_hold_the_conversation_but_never_the_key(
     assert payload["messages"][1]["thinking"].startswith("Let me think")
     assert payload["settings"]["thinking"] == "High"
     assert secret not in markdown + json.dumps(payload) + repr(at.session_state["choice"])
+
+
+def test_a_long_conversation_shows_its_last_messages_and_the_rest_on_request(make_app: MakeApp) -> None:
+    at = make_app()
+    at.session_state["turns"] = [
+        Turn("user" if i % 2 == 0 else "assistant", f"message {i}") for i in range(RECENT + 10)
+    ]
+    at.run()
+    assert [m[1] for m in messages(at)] == [f"message {i}" for i in range(10, RECENT + 10)]
+    at.button(key="earlier").click().run()
+    assert len(messages(at)) == RECENT + 10 and not at.exception
+    at.sidebar.toggle(key="show_thinking").set_value(False).run()
+    assert len(messages(at)) == RECENT + 10  # once asked for, for the rest of the session

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from llm.conversation import Turn, answer_chunks, history, to_json, to_markdown
+from llm.conversation import Turn, answer_chunks, history, to_json, to_markdown, update_interval
 from llm.errors import StreamBroken
 from llm.events import Event, Stats
 
@@ -49,18 +49,32 @@ def test_stop_marks_a_streaming_turn_only() -> None:
     assert streaming.status == "stopped" and streaming.stats.ended is not None and done.status == "complete"
 
 
-def test_answer_chunks_batches_and_loses_nothing() -> None:
+def test_answer_chunks_yields_each_batch_and_loses_nothing() -> None:
+    events = reply_events(500)
+    batches = [events[:1], events[1:3], events[3:253], events[253:]]
     turn, redraws = Turn("assistant", status="streaming"), []
-    chunks = list(answer_chunks(reply_events(500), turn, lambda t: redraws.append(t.content), interval=10))
+    chunks = list(answer_chunks(batches, turn, lambda t: redraws.append((t.content, t.thinking, t.status))))
     assert "".join(chunks) == turn.content == "".join(f"t{i} " for i in range(500))
-    assert len(chunks) <= 3  # one batch per interval, plus the first and the rest
-    assert redraws[0] == ""  # the waiting notice was drawn before any answer
+    assert len(chunks) == 2  # one page update per batch that carried answer text
+    assert redraws[0] == ("", "", "streaming")  # the waiting notice, before anything else
+    assert redraws[1] == ("", "Hmm. Yes.", "streaming")  # the thinking, once for its batch
+    assert redraws[2][0].startswith("t0 ")  # as the answer starts: the thinking block collapses
+    assert redraws[-1][2] == "complete"
 
 
-def test_answer_chunks_with_no_interval_passes_each_token() -> None:
-    turn = Turn("assistant", status="streaming")
-    chunks = list(answer_chunks(reply_events(20), turn, lambda t: None, interval=0))
-    assert len(chunks) == 20
+def test_answer_chunks_skips_redraws_that_change_nothing() -> None:
+    turn, redraws = Turn("assistant", status="streaming"), []
+    batches = [[Event("answer", "a")], [Event("answer", "b")], [Event("usage", stats=Stats())]]
+    assert list(answer_chunks(batches, turn, redraws.append)) == ["a", "b"]
+    assert len(redraws) == 1  # only as the answer started
+
+
+def test_update_interval_grows_with_the_text_and_stops_growing() -> None:
+    short, longer, huge = (Turn("assistant", "x" * n) for n in (10, 20_000, 10_000_000))
+    thinking = Turn("assistant", thinking="x" * 20_000)
+    assert update_interval(short) < update_interval(longer) < update_interval(huge)
+    assert update_interval(thinking) == update_interval(longer)
+    assert update_interval(huge) == update_interval(Turn("assistant", "x" * 20_000_000))
 
 
 def test_history_sends_answers_but_not_thinking_or_failed_turns() -> None:

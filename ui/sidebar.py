@@ -84,18 +84,27 @@ def _api_key(provider: str) -> str | None:
     spec = PROVIDERS[provider]
     if not spec.key_var:
         return None
-    # Kept outside the widget too, so switching provider and back does not lose a typed key.
+    # A pasted key moves from the field to session state at once: a password field's value is part of the
+    # page's HTML, and switching provider and back keeps the key this way.
     store: dict[str, str] = st.session_state.setdefault("api_keys", {})
-    typed = st.text_input(
+    field = f"key_{provider}"
+
+    def take() -> None:
+        if pasted := st.session_state[field].strip():
+            store[provider] = pasted
+        st.session_state[field] = ""
+
+    st.text_input(
         f"{spec.label} API key",
-        store.get(provider, ""),
         type="password",
-        key=f"key_{provider}",
+        key=field,
+        on_change=take,
+        placeholder="Paste another key to replace it" if store.get(provider) else "Paste a key",
         help="Kept in this browser session only: never saved, logged or exported.",
     )
-    store[provider] = typed
-    if typed:
-        return typed
+    if store.get(provider):
+        st.caption("Using the key you pasted, kept for this session only.")
+        return store[provider]
     if env_key(provider):
         st.caption(f"Using {spec.key_var} from the environment.")
     elif not spec.key_optional:
@@ -113,7 +122,7 @@ def _model(provider: str, base: str | None, api_key: str | None, default: str) -
     if default and default not in names:
         names.insert(0, default)
     labels = {m.name: m.label for m in listed}
-    col, refresh = st.columns([5, 1], vertical_alignment="bottom")
+    col, refresh = st.columns([4, 1], vertical_alignment="bottom")
     index = names.index(default) if default in names else (0 if names else None)
     model = col.selectbox(
         "Model",

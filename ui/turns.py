@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator
+from contextlib import closing
+from typing import Any
 
 import streamlit as st
 
-from llm.conversation import Turn, answer_chunks
+from llm import runtime
+from llm.conversation import Turn, answer_chunks, update_interval
 from llm.events import Event
 
 
@@ -33,6 +36,25 @@ def draw_turn(turn: Turn, show_thinking: bool) -> None:
     draw_footer(turn)
 
 
+# Every rerun (any widget change) draws the whole page again, and each drawn message costs the server
+# and the browser a few milliseconds: older messages wait behind a button (measured by bench/rerun.py).
+RECENT = 20
+
+
+def draw_history(turns: list[Turn], show_thinking: bool) -> None:
+    """The last RECENT messages, and all the earlier ones once asked for (for the rest of the session)."""
+    hidden = 0 if st.session_state.get("all_messages") else max(0, len(turns) - RECENT)
+    if hidden and st.button(f"Show {hidden} earlier messages", key="earlier", icon=":material/expand_less:"):
+        st.session_state["all_messages"] = True
+        hidden = 0
+    for turn in turns[hidden:]:
+        with st.chat_message(turn.role):
+            if turn.role == "assistant":
+                draw_turn(turn, show_thinking)
+            else:
+                st.markdown(turn.content)
+
+
 class LiveReply:
     """Placeholders for a reply being streamed: a thinking status block, a notice line, the answer."""
 
@@ -40,26 +62,35 @@ class LiveReply:
         self.show_thinking = show_thinking
         self.thinking_box = st.empty()
         self.notice = st.empty()
-        self._status: object | None = None
-        self._text: object | None = None
+        self._status: Any = None
+        self._text: Any = None
+        self._drawn = ("", 0, False)  # notice, thinking length, collapsed: only changes are sent again
 
     def redraw(self, turn: Turn) -> None:
-        if turn.notice:
-            self.notice.caption(f":material/hourglass_top: {turn.notice}")
-        else:
-            self.notice.empty()
-        if not (self.show_thinking and turn.thinking):
-            return
-        if self._status is None:
+        notice, thought, collapsed = self._drawn
+        if turn.notice != notice:
+            if turn.notice:
+                self.notice.caption(f":material/hourglass_top: {turn.notice}")
+            else:
+                self.notice.empty()
+        show = self.show_thinking and bool(turn.thinking)
+        if show and self._status is None:
             self._status = self.thinking_box.status("Thinking…", expanded=True)
             # Not `with self._status:`: leaving that block marks the status complete while still thinking.
-            self._text = self._status.empty()  # type: ignore[attr-defined]
-        self._text.markdown(turn.thinking)  # type: ignore[attr-defined]
-        if turn.content or turn.status != "streaming":
-            self._status.update(label=turn.thought_label, state="complete", expanded=False)  # type: ignore
+            self._text = self._status.empty()
+        if show and len(turn.thinking) != thought:
+            self._text.markdown(turn.thinking)
+        if show and not collapsed and (turn.content or turn.status != "streaming"):
+            self._status.update(label=turn.thought_label, state="complete", expanded=False)
+            collapsed = True
+        self._drawn = (turn.notice, len(turn.thinking) if show else 0, collapsed)
 
-    def stream(self, events: Iterable[Event], turn: Turn) -> None:
-        """Stream into the page; `turn` holds everything that arrived even if the run is stopped."""
-        st.write_stream(answer_chunks(events, turn, self.redraw))
+    def stream(self, events: AsyncIterator[Event], turn: Turn) -> None:
+        """Stream into the page; `turn` holds everything that arrived even if the run is stopped.
+
+        Events cross from the loop in batches, a few a second for a long reply (see `update_interval`).
+        """
+        with closing(runtime.batches(events, lambda: update_interval(turn))) as batches:
+            st.write_stream(answer_chunks(batches, turn, self.redraw))
         self.redraw(turn)
         draw_footer(turn)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -15,8 +16,10 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 TOKEN_DELAY = 0.02
+FAILED = pytest.StashKey[bool]()
 # A thinking model with a long answer ("w0 w1 … w399"), for watching an answer stream and stopping it.
-WRITER = FakeModel("writer:1b", ["completion", "thinking"], "qwen3", "1.0B", size=800_000_000, answer_tokens=400)
+WRITER = FakeModel("writer:1b", ["completion", "thinking"], "qwen3", "1.0B", size=800_000_000,
+                   answer_tokens=400)
 
 
 @pytest.fixture(scope="session")
@@ -60,19 +63,42 @@ def app(fake: FakeOllama, app_settings: dict[str, str],
         yield served
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    report = yield
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+    return report
+
+
 @pytest.fixture
-def new_page(browser: Browser, app: StreamlitApp) -> Iterator[Callable[[], Page]]:
-    """Open the app in a fresh browser context (its own Streamlit session) as often as a test needs."""
-    contexts = []
+def new_page(
+    browser: Browser, app: StreamlitApp, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[[], Page]]:
+    """Open the app in a fresh browser context (its own Streamlit session) as often as a test needs.
+
+    When the test fails, each page's screenshot and the app's log are kept in the test's tmp_path.
+    """
+    pages: list[Page] = []
+    console: list[str] = []
 
     def make() -> Page:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-        contexts.append(context)
-        return open_app(context.new_page(), app.url)
+        page = context.new_page()
+        n = len(pages)
+        page.on("console", lambda msg: console.append(f"page{n} {msg.type}: {msg.text}"))
+        pages.append(page)
+        return open_app(page, app.url)
 
     yield make
-    for context in contexts:
-        context.close()
+    if request.node.stash.get(FAILED, False):
+        for n, page in enumerate(pages):
+            page.screenshot(path=tmp_path / f"page{n}.png", full_page=True)
+        (tmp_path / "app.log").write_text(app.output())
+        (tmp_path / "console.log").write_text("\n".join(console))
+        print(f"Screenshots and the app's log: {tmp_path}")
+    for page in pages:
+        page.context.close()
 
 
 @pytest.fixture

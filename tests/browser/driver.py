@@ -4,22 +4,42 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from playwright.sync_api import Locator, Page
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 WAIT_MS = 60_000
+# Counts finished script runs, so a step can wait for the run it caused rather than guess how long it takes.
+RUN_COUNTER = """
+window.__runsDone = 0;
+new MutationObserver(records => {
+  for (const r of records) if (r.oldValue === 'running') window.__runsDone++;
+}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                      attributeFilter: ['data-test-script-state']});
+"""
 
 
 def wait_idle(page: Page, timeout: float = WAIT_MS) -> None:
-    """Wait until no script run is in flight (seen twice, since a rerun can follow a run at once)."""
-    for _ in range(2):
-        page.wait_for_selector(IDLE, timeout=timeout)
-        time.sleep(0.3)
+    """Wait until no script run is in flight, and still none a moment later (a rerun may follow)."""
+    page.wait_for_selector(IDLE, timeout=timeout)
+    time.sleep(0.3)
     page.wait_for_selector(IDLE, timeout=timeout)
 
 
+@contextmanager
+def rerun(page: Page, timeout: float = WAIT_MS) -> Iterator[None]:
+    """Wait, after the action in the block, for the script run it starts to end."""
+    before = page.evaluate("window.__runsDone")
+    yield
+    page.wait_for_function(f"n => window.__runsDone > n && document.querySelector('{IDLE}')", arg=before,
+                           timeout=timeout)
+    wait_idle(page, timeout)
+
+
 def open_app(page: Page, url: str) -> Page:
+    page.add_init_script(RUN_COUNTER)
     page.goto(url)
     page.get_by_test_id("stChatInputTextArea").wait_for(timeout=WAIT_MS)
     wait_idle(page)
@@ -28,6 +48,10 @@ def open_app(page: Page, url: str) -> Page:
 
 def sidebar(page: Page) -> Locator:
     return page.get_by_test_id("stSidebar")
+
+
+def main(page: Page) -> Locator:
+    return page.get_by_test_id("stMainBlockContainer")
 
 
 def messages(page: Page) -> Locator:
@@ -58,33 +82,82 @@ def send(page: Page, text: str, timeout: float = WAIT_MS) -> Locator:
 
 
 def wait_reply(page: Page, count: int, timeout: float = WAIT_MS) -> None:
-    """Wait until `count` assistant messages are drawn and the run that drew them has ended."""
+    """Wait until `count` replies are drawn and the page has settled after the last one.
+
+    The Regenerate button is drawn only by the rerun that follows a finished (or failed) reply.
+    """
     page.wait_for_function(
         """n => document.querySelectorAll('[data-testid="stChatMessageAvatarAssistant"]').length >= n""",
         arg=count, timeout=timeout)
+    page.get_by_role("button", name="Regenerate").wait_for(timeout=timeout)
     wait_idle(page, timeout)
 
 
+def wait_text(page: Page, text: str, timeout: float = WAIT_MS) -> None:
+    """Wait until `text` shows in the main area (while a run may still be going)."""
+    main(page).get_by_text(text, exact=False).first.wait_for(timeout=timeout)
+
+
 def select(page: Page, label: str, option: str) -> None:
-    """Pick `option` in the sidebar selectbox labelled `label` (typing it, as the box accepts new names)."""
+    """Pick `option` in the sidebar selectbox labelled `label` (typed: the box filters as you type)."""
     box = sidebar(page).get_by_test_id("stSelectbox").filter(has_text=label)
+    if re.match(rf"{re.escape(option)}( ·|$)", box.locator("input").input_value()):
+        return  # already chosen: picking it again starts no run
     box.locator("input").click()
     box.locator("input").fill(option)
-    # Options read "name · size"; "Add: name" is offered too, for names the server does not list.
-    page.get_by_role("option").filter(has_text=re.compile(rf"^{re.escape(option)}( ·|$)")).first.click()
-    wait_idle(page)
+    # Options read "name · size"; an "Add: name" entry is offered too, for names the server does not list.
+    with rerun(page):
+        page.get_by_role("option").filter(has_text=re.compile(rf"^{re.escape(option)}( ·|$)")).first.click()
+
+
+def add_model(page: Page, name: str) -> None:
+    """Type a model name the server does not list, as the Model box allows."""
+    box = sidebar(page).get_by_test_id("stSelectbox").filter(has_text="Model")
+    box.locator("input").click()
+    box.locator("input").fill(name)
+    with rerun(page):
+        page.get_by_role("option", name=f"Add: {name}").click()
+
+
+def selected(page: Page, label: str) -> str:
+    """The text the sidebar selectbox labelled `label` shows."""
+    return sidebar(page).get_by_test_id("stSelectbox").filter(has_text=label).locator("input").input_value()
 
 
 def choose(page: Page, label: str, option: str) -> None:
     """Click `option` in the sidebar radio group labelled `label`."""
-    group = sidebar(page).get_by_role("radiogroup", name=label)
-    group.get_by_text(option, exact=True).click()
-    wait_idle(page)
+    radio = sidebar(page).get_by_role("radiogroup", name=label).get_by_role("radio", name=option, exact=True)
+    if radio.is_checked():
+        return  # already chosen: clicking it again starts no run
+    with rerun(page):
+        radio.click(force=True)  # the input itself is hidden behind Streamlit's styled dot
 
 
-def text_input(page: Page, label: str, value: str) -> None:
+def fill(page: Page, label: str, value: str) -> None:
     """Type into a sidebar text input and commit it with Enter."""
     field = sidebar(page).get_by_label(label, exact=True)
-    field.fill(value)
-    field.press("Enter")
-    wait_idle(page)
+    with rerun(page):
+        field.fill(value)
+        field.press("Enter")
+
+
+def click(page: Page, name: str) -> None:
+    """Click the button called `name` and wait for the run it starts."""
+    with rerun(page):
+        page.get_by_role("button", name=name, exact=True).click()
+
+
+def tracebacks(page: Page) -> int:
+    """How many exception boxes (Streamlit's traceback display) the page shows."""
+    return page.get_by_test_id("stException").count()
+
+
+def running_with(page: Page, text: str, timeout: float = WAIT_MS) -> None:
+    """Wait until the last chat message shows `text` while a script run is still going."""
+    page.wait_for_function(
+        """([text, idle]) => {
+            const all = document.querySelectorAll('[data-testid="stChatMessage"]');
+            const last = all[all.length - 1];
+            return last && last.innerText.includes(text) && !document.querySelector(idle);
+        }""",
+        arg=[text, IDLE], timeout=timeout)

@@ -1,0 +1,278 @@
+"""What the benchmarks share: pages served by `streamlit run`, Debian's Chromium, printing figures."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Self
+
+import httpx
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from llm.conversation import Turn
+from llm.events import Stats
+from tests.browser.server import app_env, free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+SEEDED_APP = ROOT / "bench" / "seeded_app.py"
+EAGER_APP = ROOT / "bench" / "eager_app.py"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+CHAT_BOX = '[data-testid="stChatInputTextArea"]:not([disabled])'
+WAIT_MS = 120_000
+
+# The baseline: Streamlit's own chat tutorial, with litellm instead of openai, one chunk per token.
+NAIVE_PAGE = """\
+import os
+
+import litellm
+import streamlit as st
+
+st.title("Chat")
+if "messages" not in st.session_state:
+    st.session_state.messages = []
+for message in st.session_state.messages:
+    with st.chat_message(message["role"]):
+        st.markdown(message["content"])
+if prompt := st.chat_input("Ask anything"):
+    st.session_state.messages.append({"role": "user", "content": prompt})
+    with st.chat_message("user"):
+        st.markdown(prompt)
+    with st.chat_message("assistant"):
+        stream = litellm.completion(
+            model="ollama_chat/" + os.environ["MODEL"],
+            api_base=os.environ["OLLAMA_API_BASE"],
+            messages=st.session_state.messages,
+            stream=True,
+        )
+        response = st.write_stream(chunk.choices[0].delta.content or "" for chunk in stream)
+    st.session_state.messages.append({"role": "assistant", "content": response})
+"""
+
+# The yardstick for start-up: a page with nothing but a chat input.
+BARE_PAGE = """\
+import streamlit as st
+
+st.title("Chat")
+st.chat_input("Ask anything")
+"""
+
+
+def arguments(doc: str, runs: int, **counts: int) -> argparse.Namespace:
+    """`--runs` and any other counts (`naive_runs=1` gives `--naive-runs`, default 1)."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--runs", type=int, default=runs, help=f"measurements per figure (default {runs})")
+    for name, default in counts.items():
+        parser.add_argument(
+            f"--{name.replace('_', '-')}", type=int, default=default, help=f"default {default}"
+        )
+    return parser.parse_args()
+
+
+@contextmanager
+def pages_dir() -> Iterator[dict[str, Path]]:
+    """The bare and naive pages written to a temporary folder (served from the repository's folder)."""
+    with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
+        paths = {"bare": Path(tmp) / "bare.py", "naive": Path(tmp) / "naive.py"}
+        paths["bare"].write_text(BARE_PAGE)
+        paths["naive"].write_text(NAIVE_PAGE)
+        yield paths
+
+
+def bench_env(ollama_url: str, **extra: str) -> dict[str, str]:
+    """The app's clean test environment; litellm's offline price table for every page, naive ones too."""
+    return app_env(ollama_url, LITELLM_LOCAL_MODEL_COST_MAP="True", **extra)
+
+
+class Served:
+    """`streamlit run SCRIPT` on a free loopback port, run from the repository (its .streamlit config)."""
+
+    def __init__(self, script: Path, env: dict[str, str], query: str = "") -> None:
+        self.script = script
+        self.env = env
+        self.query = query
+        self.port = free_port()
+        self.spawned = self.healthy = 0.0
+        self._logs = Path(tempfile.mkdtemp(prefix="bench-streamlit-"))
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/{self.query}"
+
+    @property
+    def pid(self) -> int:
+        assert self._proc is not None
+        return self._proc.pid
+
+    def start(self, timeout: float = 120) -> Self:
+        command = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(self.script),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+        ]
+        self.spawned = time.monotonic()
+        with (self._logs / "streamlit.log").open("wb") as log:
+            self._proc = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        health = f"http://127.0.0.1:{self.port}/_stcore/health"
+        while time.monotonic() - self.spawned < timeout:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {self._proc.returncode}:\n{self.output()}")
+            try:
+                if httpx.get(health, timeout=2).text == "ok":
+                    self.healthy = time.monotonic()
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.02)
+        self.stop()
+        raise RuntimeError(f"streamlit did not answer within {timeout:.0f} s:\n{self.output()}")
+
+    def rss_mb(self) -> float:
+        """Resident memory of the streamlit process, from /proc."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS line")
+
+    def output(self) -> str:
+        return (self._logs / "streamlit.log").read_text(errors="replace")
+
+    def stop(self) -> None:
+        """Stop the server by its own process group, nothing else."""
+        if self._proc is not None and self._proc.poll() is None:
+            os.killpg(self._proc.pid, signal.SIGTERM)
+            try:
+                self._proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+                self._proc.wait(timeout=5)
+        shutil.rmtree(self._logs, ignore_errors=True)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def session(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context: its own Streamlit session."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def wait_ready(page: Page) -> None:
+    """Wait until the chat box takes input and no run is in flight (checked twice: a rerun may follow)."""
+    for _ in range(2):
+        page.wait_for_selector(CHAT_BOX, timeout=WAIT_MS)
+        page.wait_for_selector(IDLE, timeout=WAIT_MS)
+        page.wait_for_timeout(100)
+    page.wait_for_selector(CHAT_BOX, timeout=WAIT_MS)
+    page.wait_for_selector(IDLE, timeout=WAIT_MS)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def figure(label: str, values: list[float], unit: str = "s", goal: str = "") -> float:
+    """Print one figure: its median and every run, and the goal if any; return the median."""
+    mid = median(values)
+    runs = ", ".join(f"{v:.3g}" for v in values)
+    print(f"  {label:<52} {mid:8.3f} {unit:<3} (runs: {runs}){'  ' + goal if goal else ''}")
+    return mid
+
+
+def verdict(ok: bool) -> str:
+    return "MET" if ok else "NOT MET"
+
+
+ANSWER = """Here is what I found about **{topic}**.
+
+## Summary
+
+1. The first point, with `inline code` and a [link](https://example.org).
+2. The second point, which runs a little longer to look like a real answer from a model.
+3. A third point: *emphasis*, and a number or two (42, 3.14).
+
+```python
+def example(n: int) -> int:
+    return sum(range(n))  # {topic}
+```
+
+| Option | Effect |
+| --- | --- |
+| low | faster |
+| high | deeper |
+
+In short, {topic} depends on the details; ask again with more of them and I can say more.
+"""
+
+
+def conversation(messages: int) -> list[Turn]:
+    """A finished conversation of `messages` turns (user and assistant in turn) with Markdown, thinking
+    and timings, as the chat page keeps it in session state."""
+    settings = {"provider": "Ollama", "model": "gpt-oss:20b", "thinking": "Medium"}
+    turns: list[Turn] = []
+    for i in range(messages):
+        topic = f"question {i // 2}"
+        if i % 2 == 0:
+            turns.append(Turn("user", f"Tell me about {topic}, with an example please."))
+            continue
+        stats = Stats(
+            started=0.0,
+            first_byte=0.2,
+            first_token=0.3,
+            thinking_started=0.3,
+            thinking_ended=1.5,
+            ended=4.0,
+            completion_tokens=260,
+            answer_chars=700,
+        )
+        thinking = f"The user asks about {topic}. " + "Let me consider the options and the trade-offs. " * 6
+        turns.append(Turn("assistant", ANSWER.format(topic=topic), thinking, stats=stats, settings=settings))
+    return turns

@@ -1,0 +1,132 @@
+"""Time to a usable chat page: the app against a bare page with a chat input, measured side by side.
+
+Each run starts a fresh `streamlit run` of each page in turn (the order rotates between runs): a bare page
+with only a chat input, Streamlit's chat tutorial with litellm imported at the top, the app with litellm
+imported before its first draw (bench/eager_app.py: the before), and the app. Chromium opens the page as
+soon as the server answers; usable means the chat box takes input with no run in flight and, for the app,
+the model list has arrived (the Model box shows a listed model's size). Then a first message is sent at
+once and timed until its reply is on the page: loading litellm later must not make that reply slower.
+
+    python -m bench.startup [--runs 3]
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from playwright.sync_api import Browser
+
+from bench.common import (
+    APP,
+    EAGER_APP,
+    WAIT_MS,
+    Served,
+    arguments,
+    bench_env,
+    chromium,
+    figure,
+    pages_dir,
+    session,
+    verdict,
+)
+from tests.fake_ollama import FakeOllama
+
+MODEL = "llama3.2:3b"
+GOAL = 1.2
+REPLY_NOISE = 0.05
+PAGES = {
+    "bare": "bare page with a chat input",
+    "naive": "naive tutorial page (litellm at the top)",
+    "eager": "app, litellm imported at the top (before)",
+    "app": "app",
+}
+USABLE = """listed => {
+    const box = document.querySelector('[data-testid="stChatInputTextArea"]');
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!box || box.disabled || !app || app.dataset.testScriptState !== 'notRunning') return false;
+    if (!listed) return true;
+    const inputs = document.querySelectorAll('[data-testid="stSidebar"] [data-testid="stSelectbox"] input');
+    return [...inputs].some(i => i.value.includes(listed));
+}"""
+REPLIED = """text => {
+    const last = [...document.querySelectorAll('[data-testid="stChatMessageContent"]')].pop();
+    return !!last && last.textContent.includes(text);
+}"""
+
+
+def measure(
+    browser: Browser, script: Path, env: dict[str, str], listed: str, reply: bool
+) -> dict[str, float]:
+    """Seconds from spawning the server to usable, from opening the page to usable, and to a first reply."""
+    with Served(script, env) as served, session(browser) as page:
+        opened = time.monotonic()
+        page.goto(served.url)
+        page.wait_for_function(USABLE, arg=listed, timeout=WAIT_MS)
+        usable = time.monotonic()
+        out = {"spawn": usable - served.spawned, "open": usable - opened}
+        if reply:
+            box = page.get_by_test_id("stChatInputTextArea")
+            box.fill("hi")
+            box.press("Enter")
+            page.wait_for_function(REPLIED, arg="You said: hi", timeout=WAIT_MS)
+            out["reply"] = time.monotonic() - served.spawned
+        return out
+
+
+def main() -> None:
+    args = arguments(__doc__.splitlines()[0], runs=3)
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in PAGES}
+    with FakeOllama() as ollama, pages_dir() as pages, chromium() as browser:
+        env = bench_env(ollama.url, MODEL=MODEL)
+        scripts = {"bare": pages["bare"], "naive": pages["naive"], "app": APP, "eager": EAGER_APP}
+        order = list(PAGES)
+        for run in range(args.runs):
+            for name in order[run % 4 :] + order[: run % 4]:
+                listed = f"{MODEL} ·" if name in ("app", "eager") else ""
+                results[name].append(measure(browser, scripts[name], env, listed, reply=name != "bare"))
+            print(
+                f"run {run + 1}/{args.runs}: "
+                + ", ".join(f"{n} {r[-1]['spawn']:.2f} s" for n, r in results.items()),
+                flush=True,
+            )
+
+    def series(name: str, key: str) -> list[float]:
+        return [r[key] for r in results[name]]
+
+    def ratios(a: str, b: str, key: str) -> list[float]:
+        return [x[key] / y[key] for x, y in zip(results[a], results[b], strict=True)]
+
+    print("\nStart-up (seconds; median of runs)")
+    print(" from `streamlit run` to a usable page:")
+    medians = {n: figure(PAGES[n], series(n, "spawn")) for n in PAGES}
+    print(" from opening the page (server already up) to usable:")
+    for n in PAGES:
+        figure(PAGES[n], series(n, "open"))
+    print(" from `streamlit run` to the first reply on the page (message sent as soon as usable):")
+    replies = {n: figure(PAGES[n], series(n, "reply")) for n in ("naive", "eager", "app")}
+    print("\nRatios (median of the per-run ratios)")
+    usable = figure("app / bare, start to usable", ratios("app", "bare", "spawn"), "x", f"goal <= {GOAL}")
+    figure("app / bare, page open to usable", ratios("app", "bare", "open"), "x")
+    figure("app with litellm at the top / bare (before)", ratios("eager", "bare", "spawn"), "x")
+    figure("naive tutorial page / bare (before)", ratios("naive", "bare", "spawn"), "x")
+    first = figure(
+        "app / app with litellm at the top, first reply",
+        ratios("app", "eager", "reply"),
+        "x",
+        "goal: not slower",
+    )
+    figure("app / naive tutorial page, first reply", ratios("app", "naive", "reply"), "x")
+    print(
+        f"\nUsable within {GOAL}x of a bare page: {verdict(usable <= GOAL)} "
+        f"(app {medians['app']:.2f} s, bare {medians['bare']:.2f} s)"
+    )
+    print(
+        f"First reply no slower than with litellm imported at the top (within {REPLY_NOISE:.0%} run-to-run "
+        f"noise): {verdict(first <= 1 + REPLY_NOISE)} "
+        f"(app {replies['app']:.2f} s, before {replies['eager']:.2f} s)"
+    )
+
+
+if __name__ == "__main__":
+    main()

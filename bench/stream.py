@@ -1,0 +1,238 @@
+"""Long replies in the browser: how far the page falls behind the model server, and whether it freezes.
+
+A loopback Ollama streams an 8,000-token answer, and separately 8,000 tokens of thinking before a short
+answer, at about 1 ms a token; and the answer again at full speed. Chromium times from pressing Enter
+until the last token is on the page; the server's own streaming time runs from the request's arrival to
+its last line. The naive tutorial page (one `st.write_stream` chunk per token) streams the same answer in
+the same run. The longest main-thread task and the longest gap between two frames tell if the page froze.
+Each figure is the median of the runs. The naive page is slow (40 s a run here): it runs only when asked,
+`--naive-runs 1`.
+
+    python -m bench.stream [--runs 3] [--naive-runs 0]
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from playwright.sync_api import Browser, Page
+
+from bench.common import (
+    APP,
+    WAIT_MS,
+    Served,
+    arguments,
+    bench_env,
+    chromium,
+    figure,
+    median,
+    pages_dir,
+    session,
+    verdict,
+    wait_ready,
+)
+from tests.fake_ollama import FakeModel, FakeOllama
+
+TOKENS = 8000
+PACE = 0.001
+GOAL = 1.05
+FREEZE_MS = 500  # a main-thread task or a gap between frames this long is felt as a freeze
+
+
+def writer(thinks: bool = False) -> FakeModel:
+    """A model that answers "w0 w1 … w7999" without thinking (one that could think is asked not to)."""
+    capabilities = ["completion", "thinking"] if thinks else ["completion"]
+    return FakeModel("writer:8k", capabilities, "qwen3", "1.0B", size=800_000_000, answer_tokens=TOKENS)
+
+
+def thinker() -> FakeModel:
+    """A model that thinks "t0 … t7999" before a 200-token answer."""
+    thinking = " ".join(f"t{i}" for i in range(TOKENS))
+    return FakeModel(
+        "thinker:8k",
+        ["completion", "thinking"],
+        "qwen3",
+        "1.0B",
+        size=800_000_000,
+        thinking=thinking,
+        answer_tokens=200,
+    )
+
+
+class TimedOllama(FakeOllama):
+    """The loopback Ollama, noting when it last waited between two streamed lines (the end of a stream)."""
+
+    last_line = 0.0
+
+    def _sleep(self, seconds: float) -> None:
+        super()._sleep(seconds)
+        self.last_line = time.monotonic()
+
+    def stream_seconds(self) -> float:
+        """From the last chat request's arrival to its last line."""
+        chats = ("/api/chat", "/v1/chat/completions")
+        arrived = [r.arrived for r in self.requests if r.method == "POST" and r.path in chats]
+        return self.last_line - arrived[-1]
+
+
+WATCH = """last => {
+    const b = window.__bench = {sent: 0, done: 0, task: 0, busy: 0, gap: 0};
+    new PerformanceObserver(list => {
+        for (const e of list.getEntries()) {
+            if (b.sent && !b.done) { b.task = Math.max(b.task, e.duration); b.busy += e.duration; }
+        }
+    }).observe({entryTypes: ['longtask']});
+    const sent = e => { if (e.key === 'Enter' && !b.sent) b.sent = performance.now(); };
+    document.addEventListener('keydown', sent, true);
+    let frame = 0;
+    const tick = t => {
+        if (b.sent && frame) b.gap = Math.max(b.gap, t - frame);
+        frame = t;
+        if (!b.done) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    const timer = setInterval(() => {
+        const msgs = document.querySelectorAll('[data-testid="stChatMessageContent"]');
+        const text = msgs.length ? msgs[msgs.length - 1].textContent : '';
+        if (b.sent && text.includes(last)) { b.done = performance.now(); clearInterval(timer); }
+    }, 20);
+}"""
+
+
+@dataclass
+class Shown:
+    """One reply as the browser saw it, against the server's own stream."""
+
+    browser: float  # seconds from Enter to the last token on the page
+    server: float  # seconds the model server took to stream it
+    task_ms: float  # longest main-thread task while it streamed
+    busy_ms: float  # time spent in main-thread tasks over 50 ms while it streamed
+    gap_ms: float  # longest gap between two frames while it streamed
+
+    @property
+    def ratio(self) -> float:
+        return self.browser / self.server
+
+
+def send_and_watch(page: Page, ollama: TimedOllama, last: str) -> Shown:
+    wait_ready(page)
+    page.evaluate(WATCH, last)
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill("Tell me a long story")
+    box.press("Enter")
+    page.wait_for_function("() => window.__bench.done > 0", timeout=WAIT_MS, polling=100)
+    got = page.evaluate("() => window.__bench")
+    browser = (got["done"] - got["sent"]) / 1000
+    return Shown(browser, ollama.stream_seconds(), got["task"], got["busy"], got["gap"])
+
+
+@dataclass
+class Scenario:
+    label: str
+    served: Served
+    last: str  # the reply's last token
+    pace: float  # seconds between tokens; 0 for full speed
+    runs: int
+
+    def run(self, browser: Browser, ollama: TimedOllama) -> Shown:
+        ollama.token_delay = self.pace
+        with session(browser) as page:
+            page.goto(self.served.url)
+            return send_and_watch(page, ollama, self.last)
+
+
+@contextmanager
+def short_replies(*models: FakeModel) -> Iterator[None]:
+    """Make the models answer in a few tokens, to warm a server up (litellm's import, first connection)."""
+    saved = [(m.answer_tokens, m.thinking) for m in models]
+    for m in models:
+        m.answer_tokens, m.thinking = 3, "hm"
+    try:
+        yield
+    finally:
+        for m, (tokens, thinking) in zip(models, saved, strict=True):
+            m.answer_tokens, m.thinking = tokens, thinking
+
+
+def browser_part(runs: int, naive_runs: int) -> bool:
+    answer, thought = writer(), thinker()
+    last = f"w{TOKENS - 1}"
+    with TimedOllama([answer, thought]) as ollama, pages_dir() as pages, chromium() as browser:
+        app_answer = Served(APP, bench_env(ollama.url, MODEL=answer.name)).start()
+        app_thinking = Served(APP, bench_env(ollama.url, MODEL=thought.name)).start()
+        servers = [app_answer, app_thinking]
+        scenarios = [
+            Scenario("app: 8,000-token answer, 1 ms/token", app_answer, last, PACE, runs),
+            Scenario("app: 8,000 thinking tokens + 200-token answer", app_thinking, "w199", PACE, runs),
+            Scenario("app: 8,000-token answer, full speed", app_answer, last, 0.0, runs),
+        ]
+        if naive_runs:
+            servers.append(Served(pages["naive"], bench_env(ollama.url, MODEL=answer.name)).start())
+            scenarios.append(
+                Scenario("naive page: 8,000-token answer (before)", servers[-1], last, PACE, naive_runs)
+            )
+        try:
+            with short_replies(answer, thought):
+                for served in servers:
+                    with session(browser) as page:
+                        page.goto(served.url)
+                        send_and_watch(page, ollama, "w2")
+            results: dict[str, list[Shown]] = {s.label: [] for s in scenarios}
+            for run in range(max(runs, naive_runs)):
+                for scenario in scenarios[run % len(scenarios) :] + scenarios[: run % len(scenarios)]:
+                    if run < scenario.runs:
+                        results[scenario.label].append(scenario.run(browser, ollama))
+                print(f"run {run + 1} done", flush=True)
+        finally:
+            for served in servers:
+                served.stop()
+    return report(scenarios, results)
+
+
+def report(scenarios: list[Scenario], results: dict[str, list[Shown]]) -> bool:
+    print("\nBrowser finish / the model server's own streaming time (median of runs; at full speed the")
+    print("server outruns every reader, so only the browser's time and its freezes count there)")
+    met = True
+    for scenario in scenarios:
+        shown = results[scenario.label]
+        app = scenario.label.startswith("app")
+        paced = scenario.pace > 0
+        ratio = figure(
+            scenario.label,
+            [s.ratio for s in shown] if paced else [s.browser for s in shown],
+            "x" if paced else "s",
+            f"goal <= {GOAL}" if app and paced else "",
+        )
+        busy = median([s.busy_ms / 10 / s.browser for s in shown])
+        task, gap = max(s.task_ms for s in shown), max(s.gap_ms for s in shown)
+        pace = TOKENS / median([s.server for s in shown])
+        print(
+            f"  {'':<52} browser {median([s.browser for s in shown]):.2f} s, server "
+            f"{median([s.server for s in shown]):.2f} s ({pace:.0f} tokens/s); longest task {task:.0f} ms, "
+            f"longest frame gap {gap:.0f} ms, busy {busy:.0f}% in long tasks"
+        )
+        if app:
+            frozen = max(task, gap) >= FREEZE_MS
+            met = met and not frozen and (not paced or ratio <= GOAL)
+            print(
+                f"  {'':<52} "
+                + (f"within {GOAL}x: {verdict(ratio <= GOAL)}; " if paced else "")
+                + f"no freeze (no task or frame gap >= {FREEZE_MS} ms): {verdict(not frozen)}"
+            )
+    if len(scenarios) > 3:
+        pairs = zip(results[scenarios[0].label], results[scenarios[-1].label], strict=False)
+        figure("app / naive page, browser finish (same runs)", [a.browser / b.browser for a, b in pairs], "x")
+    return met
+
+
+def main() -> None:
+    args = arguments(__doc__.splitlines()[0], runs=3, naive_runs=0)
+    met = browser_part(args.runs, args.naive_runs)
+    print(f"\nLong replies keep pace ({GOAL}x at about 1 ms/token) with no freeze: {verdict(met)}")
+
+
+if __name__ == "__main__":
+    main()

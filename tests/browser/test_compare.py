@@ -1,0 +1,93 @@
+"""The Compare page in real Chromium: one prompt, every column streaming at once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Locator, Page
+
+from tests.browser.conftest import TOKEN_DELAY
+from tests.browser.driver import IDLE, rerun, tracebacks, wait_idle
+from tests.browser.test_chat import DOCS
+from tests.fake_ollama import FakeOllama
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeOllama]:
+    """The default models only: the Models preset takes the first few the server lists."""
+    with FakeOllama(token_delay=TOKEN_DELAY) as server:
+        yield server
+
+
+def open_compare(page: Page) -> None:
+    with rerun(page):
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Compare").click()
+    page.wait_for_url("**/compare")
+
+
+def run(page: Page, prompt: str) -> None:
+    """Type the prompt (committed with Ctrl+Enter, as a person's click elsewhere would) and press Run."""
+    box = page.get_by_label("Prompt", exact=True)
+    box.fill(prompt)
+    with rerun(page):
+        box.press("Control+Enter")
+    page.get_by_role("button", name="Run").click()
+
+
+def result_columns(page: Page) -> Locator:
+    """The columns that show replies (each starts with a heading naming the column)."""
+    return page.get_by_test_id("stColumn").filter(has=page.locator("h5"))
+
+
+def all_columns_show_while_running(page: Page, text: str, count: int) -> None:
+    page.wait_for_function(
+        """([text, count, idle]) => {
+            const cols = [...document.querySelectorAll('[data-testid="stColumn"]')]
+                .filter(c => c.querySelector('h5'));
+            return cols.length === count && cols.every(c => c.innerText.includes(text))
+                && !document.querySelector(idle);
+        }""",
+        arg=[text, count, IDLE], timeout=60_000)
+
+
+def wait_results(page: Page) -> None:
+    """The run ended and the page drew the results (the exports come last)."""
+    page.get_by_role("button", name="Download JSON").wait_for(timeout=60_000)
+    wait_idle(page)
+
+
+def test_thinking_levels_stream_side_by_side(page: Page, fake: FakeOllama) -> None:
+    fake.token_delay = 0.1
+    open_compare(page)
+    run(page, "why is the sky blue?")
+    # Thinking text shows only while a column's thinking block is open: all three at once means in parallel.
+    all_columns_show_while_running(page, "Let me think", 3)
+
+    wait_results(page)
+    columns = [c.inner_text() for c in result_columns(page).all()]
+    assert [c.splitlines()[0] for c in columns] == [
+        "A · gpt-oss:20b · Low", "B · gpt-oss:20b · Medium", "C · gpt-oss:20b · High"]
+    for column in columns:
+        assert "You said: why is the sky blue?" in column and "tok/s" in column and "Thought for" in column
+    assert sorted(c["think"] for c in fake.chats()) == ["high", "low", "medium"]
+    assert tracebacks(page) == 0
+    if os.environ.get("SAVE_SCREENSHOTS"):
+        DOCS.mkdir(exist_ok=True)
+        page.set_viewport_size({"width": 1280, "height": 1800})  # the page scrolls inside, not the window
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(DOCS / "compare.png"))
+
+
+def test_models_preset_streams_each_model(page: Page, fake: FakeOllama) -> None:
+    open_compare(page)
+    with rerun(page):
+        page.get_by_role("radiogroup", name="Preset").get_by_role("radio", name="Models").click(force=True)
+    run(page, "hello models")
+    wait_results(page)
+    models = sorted(c["model"] for c in fake.chats())
+    assert len(models) == len(set(models)) == result_columns(page).count() >= 2
+    for column in result_columns(page).all():
+        assert "You said: hello models" in column.inner_text()
+    assert tracebacks(page) == 0

@@ -1,0 +1,69 @@
+"""The shared loop: async generators driven from synchronous code; litellm loaded in the background."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from llm import runtime
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def numbers(
+    count: int, cleaned: list[str] | None = None, fail_at: int | None = None
+) -> AsyncIterator[int]:
+    try:
+        for i in range(count):
+            if i == fail_at:
+                raise ValueError("broken stream")
+            yield i
+            await asyncio.sleep(0)
+    finally:
+        if cleaned is not None:
+            await asyncio.sleep(0)  # cleanup that needs the loop, as closing an HTTP stream does
+            cleaned.append("closed")
+
+
+def test_batches_hand_over_every_item_in_order() -> None:
+    got = list(runtime.batches(numbers(500), lambda: 0.0))
+    assert [i for batch in got for i in batch] == list(range(500))
+    assert all(got)  # no empty batch
+
+
+def test_batches_group_what_arrives_within_the_interval() -> None:
+    got = list(runtime.batches(numbers(500), lambda: 60.0))
+    # the first item is handed over at once; the rest wait for the interval, or for the end (it comes first)
+    assert len(got) <= 2 and [i for batch in got for i in batch] == list(range(500))
+
+
+def test_closing_batches_closes_the_generator_first() -> None:
+    cleaned: list[str] = []
+    with closing(runtime.batches(numbers(10**9, cleaned), lambda: 0.0)) as batches:
+        assert next(batches)[0] == 0
+    assert cleaned == ["closed"]
+
+
+def test_batches_raise_the_generator_error_after_the_items_before_it() -> None:
+    got: list[int] = []
+    with pytest.raises(ValueError, match="broken stream"):
+        for batch in runtime.batches(numbers(10, fail_at=5), lambda: 0.0):
+            got += batch
+    assert got == [0, 1, 2, 3, 4]
+
+
+def test_iterate_hands_over_items_one_by_one() -> None:
+    assert list(runtime.iterate(numbers(5))) == [0, 1, 2, 3, 4]
+
+
+def test_litellm_needed_now_does_not_wait_for_a_deferred_preload() -> None:
+    # A fresh interpreter, so no earlier test has imported litellm already.
+    code = "from llm import runtime; runtime.preload(after=3600); print(runtime.litellm().__name__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.stdout.strip() == "litellm", done.stderr
