@@ -13,7 +13,8 @@ from llm.errors import ConfigError
 from ui import sidebar
 
 load_dotenv()
-st.set_page_config(page_title="Thinking Chat", page_icon=":material/forum:", layout="wide")
+# An emoji icon is drawn in the page; a :material/…: one is fetched from fonts.gstatic.com on every load.
+st.set_page_config(page_title="Thinking Chat", page_icon="💬", layout="wide")
 
 PAGES = Path(__file__).parent / "pages"
 # Before any widget: widgets drawn ahead of st.navigation get other ids on a session's first run than on

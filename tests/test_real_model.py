@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -35,8 +34,23 @@ def gemma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("gemma")
     path = assemble(folder / "gemma-3-270m-q4_k_m.gguf")
     port = free_port()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--model_alias", MODEL,
-               "--chat_format", "gemma", "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048"]
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(path),
+        "--model_alias",
+        MODEL,
+        "--chat_format",
+        "gemma",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        "2048",
+    ]
     log = folder / "server.log"
     with log.open("wb") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -67,8 +81,12 @@ def test_the_server_lists_the_model(gemma: str) -> None:
 
 
 def test_a_real_reply_streams_through_llm(gemma: str) -> None:
-    request = ChatRequest(Target("openai_compatible", MODEL, gemma), [{"role": "user", "content": "Say hello."}],
-                          temperature=0.0, max_tokens=MAX_TOKENS)
+    request = ChatRequest(
+        Target("openai_compatible", MODEL, gemma),
+        [{"role": "user", "content": "Say hello."}],
+        temperature=0.0,
+        max_tokens=MAX_TOKENS,
+    )
 
     async def collect() -> list[Event]:
         return [event async for event in stream_chat(request, Limits(first_token=120, stall=60))]

@@ -13,16 +13,24 @@ from tests.browser.server import StreamlitApp, app_env
 from tests.fake_ollama import FakeModel, FakeOllama
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 TOKEN_DELAY = 0.02
 FAILED = pytest.StashKey[bool]()
 # A thinking model with a long answer ("w0 w1 … w399"), for watching an answer stream and stopping it.
-WRITER = FakeModel("writer:1b", ["completion", "thinking"], "qwen3", "1.0B", size=800_000_000,
-                   answer_tokens=400)
+WRITER = FakeModel(
+    "writer:1b", ["completion", "thinking"], "qwen3", "1.0B", size=800_000_000, answer_tokens=400
+)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -55,8 +63,9 @@ def app_settings() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def app(fake: FakeOllama, app_settings: dict[str, str],
-        tmp_path_factory: pytest.TempPathFactory) -> Iterator[StreamlitApp]:
+def app(
+    fake: FakeOllama, app_settings: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StreamlitApp]:
     """One `streamlit run app.py` per module, pointed at the module's fake Ollama; stopped by PID."""
     log = tmp_path_factory.mktemp("streamlit") / "app.log"
     with StreamlitApp(app_env(fake.url, **app_settings), log) as served:

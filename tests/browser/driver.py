@@ -33,8 +33,9 @@ def rerun(page: Page, timeout: float = WAIT_MS) -> Iterator[None]:
     """Wait, after the action in the block, for the script run it starts to end."""
     before = page.evaluate("window.__runsDone")
     yield
-    page.wait_for_function(f"n => window.__runsDone > n && document.querySelector('{IDLE}')", arg=before,
-                           timeout=timeout)
+    page.wait_for_function(
+        f"n => window.__runsDone > n && document.querySelector('{IDLE}')", arg=before, timeout=timeout
+    )
     wait_idle(page, timeout)
 
 
@@ -88,14 +89,11 @@ def wait_reply(page: Page, count: int, timeout: float = WAIT_MS) -> None:
     """
     page.wait_for_function(
         """n => document.querySelectorAll('[data-testid="stChatMessageAvatarAssistant"]').length >= n""",
-        arg=count, timeout=timeout)
+        arg=count,
+        timeout=timeout,
+    )
     page.get_by_role("button", name="Regenerate").wait_for(timeout=timeout)
     wait_idle(page, timeout)
-
-
-def wait_text(page: Page, text: str, timeout: float = WAIT_MS) -> None:
-    """Wait until `text` shows in the main area (while a run may still be going)."""
-    main(page).get_by_text(text, exact=False).first.wait_for(timeout=timeout)
 
 
 def select(page: Page, label: str, option: str) -> None:
@@ -160,4 +158,6 @@ def running_with(page: Page, text: str, timeout: float = WAIT_MS) -> None:
             const last = all[all.length - 1];
             return last && last.innerText.includes(text) && !document.querySelector(idle);
         }""",
-        arg=[text, IDLE], timeout=timeout)
+        arg=[text, IDLE],
+        timeout=timeout,
+    )

@@ -53,11 +53,28 @@ class StreamlitApp:
         return f"http://127.0.0.1:{self.port}/"
 
     def start(self, timeout: float = 90) -> Self:
-        command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-                   "--server.port", str(self.port), "--server.address", "127.0.0.1"]
+        command = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+        ]
         with self.log.open("wb") as out:
-            self._proc = subprocess.Popen(command, cwd=self.root, env=self.env, stdout=out,
-                                          stderr=subprocess.STDOUT, start_new_session=True)
+            self._proc = subprocess.Popen(
+                command,
+                cwd=self.root,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:

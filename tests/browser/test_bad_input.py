@@ -18,11 +18,11 @@ from tests.fake_ollama import FakeOllama
 
 INJECTION = (
     '<script>window.__pwned = "script"</script> '
-    '<img src=x onerror="window.__pwned = \'img\'"> '
-    '<iframe src="javascript:window.__pwned = \'iframe\'"></iframe> '
+    "<img src=x onerror=\"window.__pwned = 'img'\"> "
+    "<iframe src=\"javascript:window.__pwned = 'iframe'\"></iframe> "
     "[click me](javascript:window.__pwned='link') "
     "![pic](javascript:window.__pwned='image') "
-    '<a href="javascript:window.__pwned=\'a\'">a</a> '
+    "<a href=\"javascript:window.__pwned='a'\">a</a> "
     "<style>body { display: none }</style> **bold**"
 )
 MATH_U = "\U0001d518"  # a character outside the Basic Multilingual Plane

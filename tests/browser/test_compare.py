@@ -49,7 +49,9 @@ def all_columns_show_while_running(page: Page, text: str, count: int) -> None:
             return cols.length === count && cols.every(c => c.innerText.includes(text))
                 && !document.querySelector(idle);
         }""",
-        arg=[text, count, IDLE], timeout=60_000)
+        arg=[text, count, IDLE],
+        timeout=60_000,
+    )
 
 
 def wait_results(page: Page) -> None:
@@ -68,7 +70,10 @@ def test_thinking_levels_stream_side_by_side(page: Page, fake: FakeOllama) -> No
     wait_results(page)
     columns = [c.inner_text() for c in result_columns(page).all()]
     assert [c.splitlines()[0] for c in columns] == [
-        "A · gpt-oss:20b · Low", "B · gpt-oss:20b · Medium", "C · gpt-oss:20b · High"]
+        "A · gpt-oss:20b · Low",
+        "B · gpt-oss:20b · Medium",
+        "C · gpt-oss:20b · High",
+    ]
     for column in columns:
         assert "You said: why is the sky blue?" in column and "tok/s" in column and "Thought for" in column
     assert sorted(c["think"] for c in fake.chats()) == ["high", "low", "medium"]
