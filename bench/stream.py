@@ -3,8 +3,10 @@
 A loopback Ollama streams an 8,000-token answer, and separately 8,000 tokens of thinking before a short
 answer, at about 1 ms a token; and the answer again at full speed. Chromium times from pressing Enter
 until the last token is on the page; the server's own streaming time runs from the request's arrival to
-its last line. The naive tutorial page (one `st.write_stream` chunk per token) streams the same answer in
-the same run. The longest main-thread task and the longest gap between two frames tell if the page froze.
+its last line (and, as a check that the app does not slow the server down, the same reply read by a raw
+reader in a process of its own). The naive tutorial page (one `st.write_stream` chunk per token) can
+stream the same answer in the same run. The longest main-thread task and the longest gap between two
+frames tell if the page froze.
 Each figure is the median of the runs. The naive page is slow (40 s a run here): it runs only when asked,
 `--naive-runs 1`.
 
@@ -13,6 +15,8 @@ Each figure is the median of the runs. The naive page is slow (40 s a run here):
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -129,6 +133,17 @@ def send_and_watch(page: Page, ollama: TimedOllama, last: str) -> Shown:
     return Shown(browser, ollama.stream_seconds(), got["task"], got["busy"], got["gap"])
 
 
+# Reads one reply as fast as it comes, in a process of its own, and throws it away.
+RAW_READ = """
+import sys, httpx
+url, model = sys.argv[1:]
+body = {"model": model, "messages": [{"role": "user", "content": "Tell me a long story"}], "stream": True}
+with httpx.stream("POST", url, json=body, timeout=60) as response:
+    for _ in response.iter_bytes():
+        pass
+"""
+
+
 @dataclass
 class Scenario:
     label: str
@@ -136,6 +151,13 @@ class Scenario:
     last: str  # the reply's last token
     pace: float  # seconds between tokens; 0 for full speed
     runs: int
+    endpoint: str = "/api/chat"  # where the app asks for it: models that cannot think go to /v1
+
+    def raw_seconds(self, ollama: TimedOllama, model: str) -> float:
+        """The server's streaming time for the same reply read by a raw reader: its pace, unhindered."""
+        ollama.token_delay = self.pace
+        subprocess.run([sys.executable, "-c", RAW_READ, ollama.url + self.endpoint, model], check=True)
+        return ollama.stream_seconds()
 
     def run(self, browser: Browser, ollama: TimedOllama) -> Shown:
         ollama.token_delay = self.pace
@@ -165,9 +187,13 @@ def browser_part(runs: int, naive_runs: int) -> bool:
         app_thinking = Served(APP, bench_env(ollama.url, MODEL=thought.name)).start()
         servers = [app_answer, app_thinking]
         scenarios = [
-            Scenario("app: 8,000-token answer, 1 ms/token", app_answer, last, PACE, runs),
+            Scenario(
+                "app: 8,000-token answer, 1 ms/token", app_answer, last, PACE, runs, "/v1/chat/completions"
+            ),
             Scenario("app: 8,000 thinking tokens + 200-token answer", app_thinking, "w199", PACE, runs),
-            Scenario("app: 8,000-token answer, full speed", app_answer, last, 0.0, runs),
+            Scenario(
+                "app: 8,000-token answer, full speed", app_answer, last, 0.0, runs, "/v1/chat/completions"
+            ),
         ]
         if naive_runs:
             servers.append(Served(pages["naive"], bench_env(ollama.url, MODEL=answer.name)).start())
@@ -180,6 +206,10 @@ def browser_part(runs: int, naive_runs: int) -> bool:
                     with session(browser) as page:
                         page.goto(served.url)
                         send_and_watch(page, ollama, "w2")
+            raw = {
+                s.label: [s.raw_seconds(ollama, s.served.env["MODEL"]) for _ in range(2)]
+                for s in scenarios[:2]
+            }
             results: dict[str, list[Shown]] = {s.label: [] for s in scenarios}
             for run in range(max(runs, naive_runs)):
                 for scenario in scenarios[run % len(scenarios) :] + scenarios[: run % len(scenarios)]:
@@ -189,10 +219,10 @@ def browser_part(runs: int, naive_runs: int) -> bool:
         finally:
             for served in servers:
                 served.stop()
-    return report(scenarios, results)
+    return report(scenarios, results, raw)
 
 
-def report(scenarios: list[Scenario], results: dict[str, list[Shown]]) -> bool:
+def report(scenarios: list[Scenario], results: dict[str, list[Shown]], raw: dict[str, list[float]]) -> bool:
     print("\nBrowser finish / the model server's own streaming time (median of runs; at full speed the")
     print("server outruns every reader, so only the browser's time and its freezes count there)")
     met = True
@@ -222,6 +252,10 @@ def report(scenarios: list[Scenario], results: dict[str, list[Shown]]) -> bool:
                 + (f"within {GOAL}x: {verdict(ratio <= GOAL)}; " if paced else "")
                 + f"no freeze (no task or frame gap >= {FREEZE_MS} ms): {verdict(not frozen)}"
             )
+    print("\nThe same, against the server's time for that reply read by a raw reader (two reads each, best):")
+    for label, reads in raw.items():
+        browser = median([s.browser for s in results[label]])
+        figure(f"{label.removeprefix('app: ')}", [browser / min(reads)], "x", f"raw read {min(reads):.2f} s")
     if len(scenarios) > 3:
         pairs = zip(results[scenarios[0].label], results[scenarios[-1].label], strict=False)
         figure("app / naive page, browser finish (same runs)", [a.browser / b.browser for a, b in pairs], "x")
