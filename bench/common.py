@@ -3,40 +3,23 @@
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Self
 
-import httpx
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from llm.conversation import Turn
 from llm.events import Stats
-from tests.browser.server import app_env, free_port
+from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, StreamlitApp, app_env
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
 SEEDED_APP = ROOT / "bench" / "seeded_app.py"
 EAGER_APP = ROOT / "bench" / "eager_app.py"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 CHAT_BOX = '[data-testid="stChatInputTextArea"]:not([disabled])'
 WAIT_MS = 120_000
@@ -104,85 +87,16 @@ def bench_env(ollama_url: str, **extra: str) -> dict[str, str]:
     return app_env(ollama_url, LITELLM_LOCAL_MODEL_COST_MAP="True", **extra)
 
 
-class Served:
-    """`streamlit run SCRIPT` on a free loopback port, run from the repository (its .streamlit config)."""
+class Served(StreamlitApp):
+    """A benchmark page under `streamlit run`, logging to a temporary folder removed when it stops."""
 
-    def __init__(self, script: Path, env: dict[str, str], query: str = "") -> None:
-        self.script = script
-        self.env = env
-        self.query = query
-        self.port = free_port()
-        self.spawned = self.healthy = 0.0
+    def __init__(self, script: Path, env: dict[str, str]) -> None:
         self._logs = Path(tempfile.mkdtemp(prefix="bench-streamlit-"))
-        self._proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/{self.query}"
-
-    @property
-    def pid(self) -> int:
-        assert self._proc is not None
-        return self._proc.pid
-
-    def start(self, timeout: float = 120) -> Self:
-        command = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(self.script),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(self.port),
-            "--server.address",
-            "127.0.0.1",
-        ]
-        self.spawned = time.monotonic()
-        with (self._logs / "streamlit.log").open("wb") as log:
-            self._proc = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        health = f"http://127.0.0.1:{self.port}/_stcore/health"
-        while time.monotonic() - self.spawned < timeout:
-            if self._proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self._proc.returncode}:\n{self.output()}")
-            try:
-                if httpx.get(health, timeout=2).text == "ok":
-                    self.healthy = time.monotonic()
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.02)
-        self.stop()
-        raise RuntimeError(f"streamlit did not answer within {timeout:.0f} s:\n{self.output()}")
-
-    def rss_mb(self) -> float:
-        """Resident memory of the streamlit process, from /proc."""
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmRSS line")
-
-    def output(self) -> str:
-        return (self._logs / "streamlit.log").read_text(errors="replace")
+        super().__init__(env, self._logs / "streamlit.log", script=script)
 
     def stop(self) -> None:
-        """Stop the server by its own process group, nothing else."""
-        if self._proc is not None and self._proc.poll() is None:
-            os.killpg(self._proc.pid, signal.SIGTERM)
-            try:
-                self._proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self._proc.pid, signal.SIGKILL)
-                self._proc.wait(timeout=5)
+        super().stop()
         shutil.rmtree(self._logs, ignore_errors=True)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
 
 @contextmanager

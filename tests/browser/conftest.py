@@ -9,19 +9,9 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.browser.driver import open_app
-from tests.browser.server import StreamlitApp, app_env
+from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, StreamlitApp, app_env
 from tests.fake_ollama import FakeModel, FakeOllama
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TOKEN_DELAY = 0.02
 FAILED = pytest.StashKey[bool]()
 # A thinking model with a long answer ("w0 w1 … w399"), for watching an answer stream and stopping it.

@@ -17,6 +17,16 @@ from llm.models import PROVIDERS
 from tests.conftest import APP_VARS
 
 ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"  # Debian's; never `playwright install`
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 KEY_VARS = tuple(p.key_var for p in PROVIDERS.values() if p.key_var)
 
 
@@ -39,18 +49,27 @@ def app_env(ollama_url: str, **extra: str) -> dict[str, str]:
 
 
 class StreamlitApp:
-    """The app served by `streamlit run`, started from `root` (default: the repository)."""
+    """`streamlit run SCRIPT` from `root` (default: the repository, for its .streamlit config)."""
 
-    def __init__(self, env: dict[str, str], log: Path, root: Path = ROOT) -> None:
+    def __init__(
+        self, env: dict[str, str], log: Path, root: Path = ROOT, script: str | Path = "app.py"
+    ) -> None:
         self.env = env
         self.log = log
         self.root = root
+        self.script = script
         self.port = free_port()
+        self.spawned = self.healthy = 0.0  # time.monotonic() at spawn and when it first answered
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def pid(self) -> int:
+        assert self._proc is not None
+        return self._proc.pid
 
     def start(self, timeout: float = 90) -> Self:
         command = [
@@ -58,7 +77,7 @@ class StreamlitApp:
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            str(self.script),
             "--server.headless",
             "true",
             "--server.port",
@@ -66,6 +85,7 @@ class StreamlitApp:
             "--server.address",
             "127.0.0.1",
         ]
+        self.spawned = time.monotonic()
         with self.log.open("wb") as out:
             self._proc = subprocess.Popen(
                 command,
@@ -75,18 +95,24 @@ class StreamlitApp:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while time.monotonic() - self.spawned < timeout:
             if self._proc.poll() is not None:
                 raise RuntimeError(f"streamlit exited with {self._proc.returncode}:\n{self.output()}")
             try:
                 if httpx.get(f"{self.url}_stcore/health", timeout=2).text == "ok":
+                    self.healthy = time.monotonic()
                     return self
             except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
+                time.sleep(0.02)
         self.stop()
         raise RuntimeError(f"streamlit did not answer within {timeout:.0f} s:\n{self.output()}")
+
+    def rss_mb(self) -> float:
+        """Resident memory of the streamlit process, from /proc."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS line")
 
     def stop(self) -> None:
         """Stop the server by its process id (its own process group, so nothing else is touched)."""
