@@ -87,17 +87,10 @@ async def _await(aw: Awaitable[T]) -> T:
 
 
 def iterate(agen: AsyncIterator[T]) -> Iterator[T]:
-    """Drive an async generator from synchronous code; closing this iterator closes the generator."""
-    try:
-        while True:
-            try:
-                yield run(agen.__anext__())
-            except StopAsyncIteration:
-                return
-    finally:
-        aclose: Any = getattr(agen, "aclose", None)
-        if aclose is not None:
-            run(aclose(), timeout=10)
+    """Drive an async generator from synchronous code, item by item (see `batches`)."""
+    with contextlib.closing(batches(agen, lambda: 0.0)) as parts:
+        for part in parts:
+            yield from part
 
 
 class _Pump(Generic[T]):
