@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from llm import runtime
 from llm.config import Settings
-from llm.conversation import Turn
+from llm.conversation import Turn, quote, reply_markdown
 from llm.events import Event, Stats
 from llm.models import PROVIDERS, env_key
 from llm.stream import ChatRequest, Limits, Target, stream_chat
@@ -436,13 +436,9 @@ def _markdown_table(rows: list[dict[str, str]]) -> list[str]:
     return lines + ["| " + " | ".join(row[h] for h in head) + " |" for row in rows]
 
 
-def _quote(text: str) -> list[str]:
-    return [f"> {line}" for line in text.splitlines()]
-
-
 def to_markdown(comparison: Comparison) -> str:
     first = comparison.requests[0]
-    lines = ["# Comparison", "", "**Prompt:**", "", *_quote(comparison.prompt), ""]
+    lines = ["# Comparison", "", "**Prompt:**", "", *quote(comparison.prompt), ""]
     shared = [
         f"temperature {first.temperature}",
         f"max tokens {first.max_tokens or 'model default'}",
@@ -450,7 +446,7 @@ def to_markdown(comparison: Comparison) -> str:
     ]
     lines += [f"_{' · '.join(shared)}_", ""]
     if first.system.strip():
-        lines += ["**System prompt:**", "", *_quote(first.system), ""]
+        lines += ["**System prompt:**", "", *quote(first.system), ""]
     if comparison.blind:
         votes = ", ".join(f"{comparison.name(i)}: {comparison.votes[i]}" for i in comparison.order)
         lines += [f"**Blind vote:** {votes}", ""]
@@ -462,9 +458,5 @@ def to_markdown(comparison: Comparison) -> str:
         for n, turn in enumerate(replies, 1):
             if len(replies) > 1:
                 lines += [f"### Run {n}", ""]
-            if turn.thinking:
-                lines += [f"> **Thinking** ({turn.thought_label.lower()})", ">", *_quote(turn.thinking), ""]
-            lines += [turn.content, ""]
-            if turn.status != "complete":
-                lines += [f"_[{turn.status}{': ' + turn.error if turn.error else ''}]_", ""]
+            lines += reply_markdown(turn)
     return "\n".join(lines)

@@ -44,9 +44,8 @@ class Turn:
                 self.notice = event.text
             case "error":
                 self.status, self.error, self.notice = "error", event.text, ""
-            case "usage" | "done":
-                if event.kind == "done" and self.status == "streaming":
-                    self.status = "complete"
+            case "done" if self.status == "streaming":
+                self.status = "complete"
 
     def stop(self) -> None:
         """Mark a reply whose stream was cut short by the user."""
@@ -117,6 +116,22 @@ def _settings_line(settings: dict[str, str]) -> str:
     return " · ".join(f"{k}: {v}" for k, v in settings.items() if v)
 
 
+def quote(text: str) -> list[str]:
+    """Markdown blockquote lines."""
+    return [f"> {line}" for line in text.splitlines()]
+
+
+def reply_markdown(turn: Turn) -> list[str]:
+    """A reply as Markdown lines: its thinking quoted and marked as such, the answer, and how it ended."""
+    lines: list[str] = []
+    if turn.thinking:
+        lines += [f"> **Thinking** ({turn.thought_label.lower()})", ">", *quote(turn.thinking), ""]
+    lines += [turn.content, ""]
+    if turn.status != "complete":
+        lines += [f"_[{turn.status}{': ' + turn.error if turn.error else ''}]_", ""]
+    return lines
+
+
 def to_markdown(turns: list[Turn], settings: dict[str, str]) -> str:
     lines = ["# Conversation", "", f"_{_settings_line(settings)}_", ""]
     for turn in turns:
@@ -124,12 +139,7 @@ def to_markdown(turns: list[Turn], settings: dict[str, str]) -> str:
             lines += ["## You", "", turn.content, ""]
             continue
         lines += [f"## Assistant ({_settings_line(turn.settings)})" if turn.settings else "## Assistant", ""]
-        if turn.thinking:
-            quoted = "\n".join(f"> {line}" for line in turn.thinking.splitlines())
-            lines += [f"> **Thinking** ({turn.thought_label.lower()})", ">", quoted, ""]
-        lines += [turn.content, ""]
-        if turn.status != "complete":
-            lines += [f"_[{turn.status}{': ' + turn.error if turn.error else ''}]_", ""]
+        lines += reply_markdown(turn)
         if turn.stats:
             lines += [f"_{turn.stats.caption()}_", ""]
     return "\n".join(lines)
