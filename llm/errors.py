@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 
+from llm.models import DEFAULT_OLLAMA_BASE
+
 
 class LLMError(Exception):
     """An error a user can act on. `str(err)` is the message shown in the chat."""
@@ -157,7 +159,7 @@ def translate(
         )
     if _connection_failed(exc, lx.APIConnectionError):
         if is_ollama:
-            return ollama_unreachable(base_url or "http://localhost:11434")
+            return ollama_unreachable(base_url or DEFAULT_OLLAMA_BASE)
         return ServerUnreachable(
             f"Could not connect to {where} ({detail}). Check the address and your network, then try again."
         )
