@@ -11,6 +11,7 @@ from llm import runtime
 from llm.config import load_settings
 from llm.errors import ConfigError
 from ui import sidebar
+from ui.turns import chat_box
 
 load_dotenv()
 # An emoji icon is drawn in the page; a :material/…: one is fetched from fonts.gstatic.com on every load.
@@ -20,13 +21,19 @@ PAGES = Path(__file__).parent / "pages"
 # Before any widget: widgets drawn ahead of st.navigation get other ids on a session's first run than on
 # later runs (Streamlit 1.67), so the first change a person made in the sidebar was silently undone.
 # Before the settings check too: a run that stops without st.navigation lists pages/ files as pages.
+chat = st.Page(PAGES / "chat.py", title="Chat", icon=":material/forum:", default=True)
 page = st.navigation(
     [
-        st.Page(PAGES / "chat.py", title="Chat", icon=":material/forum:", default=True),
+        chat,
         st.Page(PAGES / "compare.py", title="Compare", icon=":material/compare:"),
         st.Page(PAGES / "models.py", title="Models", icon=":material/deployed_code:"),
     ]
 )
+if page.url_path == chat.url_path:
+    # The chat box first (it stays pinned at the foot of the page): the browser fetches the code for each
+    # kind of widget when it first meets one, from a server still busy with the rest of this run, so a box
+    # drawn last took input about 0.2 s after everything else had arrived (bench/startup.py).
+    chat_box()
 
 try:
     settings = load_settings()

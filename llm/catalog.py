@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
-
-from llm import ollama
+from llm import ollama, rest
 from llm.errors import LLMError, ServerUnreachable
 from llm.models import PROVIDERS, ModelInfo
 
@@ -13,14 +11,18 @@ def compatible_models(base: str, api_key: str | None = None) -> list[ModelInfo]:
     """Models an OpenAI-compatible server lists at `GET {base}/models` (LM Studio, llama.cpp, vLLM)."""
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:
-        response = httpx.get(base.rstrip("/") + "/models", headers=headers, timeout=httpx.Timeout(5.0))
-        response.raise_for_status()
-    except httpx.HTTPError as exc:
-        raise ServerUnreachable(
-            f"Could not list models at {base} ({type(exc).__name__}). "
-            "Check the base URL (it usually ends in /v1) and that the server runs."
-        ) from None
-    return [ModelInfo(m["id"], provider="openai_compatible") for m in response.json().get("data", [])]
+        response = rest.call("GET", base.rstrip("/") + "/models", headers=headers, timeout=5.0)
+        if response.ok:
+            return [ModelInfo(m["id"], provider="openai_compatible") for m in response.json()["data"]]
+        reason = f"HTTP {response.status}"
+    except rest.Unreachable as exc:
+        reason = str(exc)
+    except (ValueError, KeyError, TypeError):
+        reason = "the answer was not a model list"
+    raise ServerUnreachable(
+        f"Could not list models at {base} ({reason}). "
+        "Check the base URL (it usually ends in /v1) and that the server runs."
+    )
 
 
 def models_for(provider: str, base: str | None, api_key: str | None = None) -> list[ModelInfo]:

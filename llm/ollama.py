@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
-
+from llm import rest
 from llm.errors import (
     BadRequest,
     LLMError,
@@ -22,31 +21,30 @@ from llm.errors import (
 from llm.models import ModelInfo
 from llm.pull import PullProgress, human_duration
 
-TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 NEVER = 365 * 86400.0  # seconds: an expiry further away than this means keep_alive -1
 
 
-def _call(base: str, method: str, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+def _call(base: str, method: str, path: str, body: dict[str, Any] | None = None) -> rest.Response:
     try:
-        response = httpx.request(method, base.rstrip("/") + path, json=body, timeout=TIMEOUT)
-    except httpx.TransportError:
+        response = rest.call(method, base.rstrip("/") + path, body)
+    except rest.Unreachable:
         raise ollama_unreachable(base) from None
     _raise_for(response, base, (body or {}).get("model", ""))
     return response
 
 
-def _raise_for(response: httpx.Response, base: str, model: str) -> None:
-    if response.is_success:
+def _raise_for(response: rest.Response, base: str, model: str) -> None:
+    if response.ok:
         return
     detail = _detail(response)
-    if response.status_code == 404:
+    if response.status == 404:
         raise ollama_model_missing(model) if model else LLMError(f"{base}: {detail}", status=404)
-    if response.status_code >= 500:
-        raise ServerError(f"Ollama at {base} failed: {detail}", status=response.status_code)
-    raise BadRequest(f"Ollama at {base} rejected the request: {detail}", status=response.status_code)
+    if response.status >= 500:
+        raise ServerError(f"Ollama at {base} failed: {detail}", status=response.status)
+    raise BadRequest(f"Ollama at {base} rejected the request: {detail}", status=response.status)
 
 
-def _detail(response: httpx.Response) -> str:
+def _detail(response: rest.Response) -> str:
     """The server's `{"error": ...}` text, or the raw body."""
     try:
         return str(response.json().get("error", response.text))
@@ -144,7 +142,7 @@ def delete(base: str, model: str) -> None:
 
 
 # Progress lines can pause while Ollama verifies a large download's checksum: wait minutes, not seconds.
-PULL_TIMEOUT = httpx.Timeout(300.0, connect=3.0)
+PULL_TIMEOUT = 300.0
 NETWORK_WORDS = (
     "dial tcp",
     "no such host",
@@ -159,20 +157,15 @@ NETWORK_WORDS = (
 
 def pull(base: str, model: str) -> Iterator[PullProgress]:
     """Stream `POST /api/pull` progress up to "success"; raise `LLMError` for a missing model or a failure."""
-    started = False
     status = ""
     try:
-        with httpx.stream(
-            "POST",
-            base.rstrip("/") + "/api/pull",
-            json={"model": model, "stream": True},
-            timeout=PULL_TIMEOUT,
+        with rest.opened(
+            "POST", base.rstrip("/") + "/api/pull", {"model": model, "stream": True}, timeout=PULL_TIMEOUT
         ) as response:
-            started = True
-            if not response.is_success:
-                response.read()
-                raise pull_error(model, _detail(response), response.status_code)
-            for line in response.iter_lines():
+            if not 200 <= response.status < 300:
+                detail = _detail(rest.Response(response.status, response.read()))
+                raise pull_error(model, detail, response.status)
+            for line in response:
                 if not line.strip():
                     continue
                 data = json.loads(line)
@@ -185,9 +178,9 @@ def pull(base: str, model: str) -> Iterator[PullProgress]:
                     int(data.get("total") or 0),
                     int(data.get("completed") or 0),
                 )
-    except httpx.TransportError as exc:
-        if not started:
-            raise ollama_unreachable(base) from None
+    except rest.Unreachable:
+        raise ollama_unreachable(base) from None
+    except rest.NO_ANSWER as exc:
         raise _broken(model, base, type(exc).__name__) from None
     except json.JSONDecodeError:
         raise _broken(model, base, "a garbled progress line") from None

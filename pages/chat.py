@@ -7,7 +7,7 @@ import streamlit as st
 from llm.conversation import Turn, history, to_json, to_markdown
 from llm.stream import stream_chat
 from ui import sidebar
-from ui.turns import LiveReply, draw_history
+from ui.turns import LiveReply, draw_history, sent
 
 choice = sidebar.current()
 limits = st.session_state["limits"]
@@ -35,9 +35,7 @@ def reply() -> None:
         LiveReply(choice.show_thinking).stream(stream_chat(request, limits), turn)
 
 
-prompt = st.chat_input("Ask anything", submit_mode="stop", key="prompt")
-if prompt is not None and not prompt.strip():
-    prompt = None  # a blank message is not sent
+prompt = sent()  # the box itself is drawn by app.py, first
 last = turns[-1] if turns else None
 if last is not None and last.role == "assistant" and not prompt:
     row = st.container(horizontal=True)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from llm import catalog
 from llm import ollama as api
 from llm.errors import BadRequest, ModelNotFound, ServerError, ServerUnreachable
 from llm.pull import PullProgress, PullTracker, human_duration
@@ -244,3 +245,23 @@ def test_speed_and_time_left_are_hidden_when_unknown_or_done() -> None:
 )
 def test_human_duration(seconds: float, shown: str) -> None:
     assert human_duration(seconds) == shown
+
+
+def test_openai_compatible_server_lists_its_models(ollama: FakeOllama) -> None:
+    listed = catalog.compatible_models(ollama.url + "/v1", api_key="sk-local")
+    assert [m.name for m in listed] == [m.name for m in ollama.models]
+    assert {m.provider for m in listed} == {"openai_compatible"}
+
+
+def test_openai_compatible_list_at_a_wrong_url_says_check_the_base_url(ollama: FakeOllama) -> None:
+    with pytest.raises(ServerUnreachable, match=r"\(HTTP 404\).*Check the base URL"):
+        catalog.compatible_models(ollama.url)  # without /v1
+
+
+def test_openai_compatible_list_from_a_server_that_is_down_or_not_a_list(
+    dead_url: str, ollama: FakeOllama
+) -> None:
+    with pytest.raises(ServerUnreachable, match=r"\(ConnectionRefusedError\).*Check the base URL"):
+        catalog.compatible_models(dead_url + "/v1")
+    with pytest.raises(ServerUnreachable, match=r"\(the answer was not a model list\)"):
+        catalog.compatible_models(ollama.url + "/api/tags?")  # Ollama's own list has no "data"

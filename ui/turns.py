@@ -36,6 +36,20 @@ def draw_turn(turn: Turn, show_thinking: bool) -> None:
     draw_footer(turn)
 
 
+PROMPT = "prompt"
+
+
+def chat_box() -> None:
+    """The chat page's message box; what was sent with it is `sent()` for the rest of the run."""
+    st.chat_input("Ask anything", submit_mode="stop", key=PROMPT)
+
+
+def sent() -> str | None:
+    """The message sent with the chat box in this run, None if none or a blank one (which is not sent)."""
+    text = st.session_state.get(PROMPT)
+    return text if isinstance(text, str) and text.strip() else None
+
+
 # Every rerun (any widget change) draws the whole page again, and each drawn message costs the server
 # and the browser a few milliseconds: older messages wait behind a button (measured by bench/rerun.py).
 RECENT = 20
