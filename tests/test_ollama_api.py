@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from llm import catalog
+from llm import catalog, rest
 from llm import ollama as api
 from llm.errors import BadRequest, ModelNotFound, ServerError, ServerUnreachable
 from llm.pull import PullProgress, PullTracker, human_duration
@@ -265,3 +265,12 @@ def test_openai_compatible_list_from_a_server_that_is_down_or_not_a_list(
         catalog.compatible_models(dead_url + "/v1")
     with pytest.raises(ServerUnreachable, match=r"\(the answer was not a model list\)"):
         catalog.compatible_models(ollama.url + "/api/tags?")  # Ollama's own list has no "data"
+
+
+def test_a_server_that_accepts_but_never_answers_times_out() -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()  # connections queue up and are never read
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/api/tags"
+        with pytest.raises(rest.Unreachable, match="TimeoutError"):
+            rest.call("GET", url, timeout=0.3)

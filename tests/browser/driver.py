@@ -4,21 +4,37 @@ from __future__ import annotations
 
 import re
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from playwright.sync_api import Locator, Page
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 WAIT_MS = 60_000
-# Counts finished script runs, so a step can wait for the run it caused rather than guess how long it takes.
-RUN_COUNTER = """
-window.__runsDone = 0;
-new MutationObserver(records => {
-  for (const r of records) if (r.oldValue === 'running') window.__runsDone++;
-}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
-                      attributeFilter: ['data-test-script-state']});
-"""
+# A run's end as the server reports it. The page's script-state attribute is not enough: a quick run can
+# start and end within one render, and then the attribute never shows it running.
+ENDED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
+_runs: weakref.WeakKeyDictionary[Page, list[int]] = weakref.WeakKeyDictionary()
+
+
+def count_runs(page: Page) -> Page:
+    """Count the script runs that end on `page` from now on (call before it opens the app)."""
+    ended = _runs.setdefault(page, [0])
+
+    def frame(payload: str | bytes) -> None:
+        if isinstance(payload, bytes):
+            message = ForwardMsg.FromString(payload)
+            if message.WhichOneof("type") == "script_finished" and message.script_finished in ENDED:
+                ended[0] += 1
+
+    page.on("websocket", lambda socket: socket.on("framereceived", frame))
+    return page
+
+
+def runs_ended(page: Page) -> int:
+    return _runs[page][0]
 
 
 def wait_idle(page: Page, timeout: float = WAIT_MS) -> None:
@@ -31,16 +47,18 @@ def wait_idle(page: Page, timeout: float = WAIT_MS) -> None:
 @contextmanager
 def rerun(page: Page, timeout: float = WAIT_MS) -> Iterator[None]:
     """Wait, after the action in the block, for the script run it starts to end."""
-    before = page.evaluate("window.__runsDone")
+    before = runs_ended(page)
     yield
-    page.wait_for_function(
-        f"n => window.__runsDone > n && document.querySelector('{IDLE}')", arg=before, timeout=timeout
-    )
+    deadline = time.monotonic() + timeout / 1000
+    while runs_ended(page) <= before:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no script run ended within {timeout / 1000:.0f} s of the action")
+        page.wait_for_timeout(20)  # lets Playwright deliver the page's websocket messages
     wait_idle(page, timeout)
 
 
 def open_app(page: Page, url: str) -> Page:
-    page.add_init_script(RUN_COUNTER)
+    count_runs(page)
     page.goto(url)
     page.get_by_test_id("stChatInputTextArea").wait_for(timeout=WAIT_MS)
     wait_idle(page)

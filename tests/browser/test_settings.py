@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.browser.driver import RUN_COUNTER, tracebacks, wait_idle
+from tests.browser.driver import count_runs, tracebacks, wait_idle
 from tests.browser.server import ROOT, StreamlitApp, app_env
 
 LINKED = ("llm", "ui", "pages", ".streamlit")
@@ -36,8 +36,7 @@ def test_bad_value_in_dotenv_is_named_on_every_page(
         del env[var]  # left to the .env file
 
     with StreamlitApp(env, tmp_path / "app.log", root=site) as app:
-        page = browser.new_page()
-        page.add_init_script(RUN_COUNTER)
+        page = count_runs(browser.new_page())
         page.goto(app.url)
         page.get_by_text("Setting problem in your environment or .env").wait_for(timeout=60_000)
         wait_idle(page)
