@@ -107,7 +107,10 @@ class _Pump(Generic[T]):
             async for item in agen:
                 with self._cond:
                     self._items.append(item)
-                    self._cond.notify()
+                    # Only the first item of a batch can end a wait (see `take`): waking the taker for each
+                    # item cost a thread switch per token and slowed this loop's reading of the stream.
+                    if len(self._items) == 1:
+                        self._cond.notify()
         except Exception as exc:
             self._error = exc
         finally:
