@@ -33,6 +33,20 @@ def _call(base: str, method: str, path: str, body: dict[str, Any] | None = None)
     return response
 
 
+def _data(base: str, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`_call`'s JSON object; a server at `base` that answers with something else is not Ollama."""
+    try:
+        data = _call(base, method, path, body).json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise ServerError(
+            f"The server at {base} answered {path} with something other than Ollama's JSON. "
+            "Check the Ollama URL (OLLAMA_API_BASE): Ollama's is usually http://localhost:11434."
+        )
+    return data
+
+
 def _raise_for(response: rest.Response, base: str, model: str) -> None:
     if response.ok:
         return
@@ -66,13 +80,13 @@ def _info(entry: dict[str, Any], capabilities: frozenset[str] = frozenset()) -> 
 
 def list_models(base: str) -> list[ModelInfo]:
     """Installed models (`GET /api/tags`), sorted by name; capabilities not filled in (see `show`)."""
-    entries = _call(base, "GET", "/api/tags").json().get("models") or []
+    entries = _data(base, "GET", "/api/tags").get("models") or []
     return sorted((_info(e) for e in entries), key=lambda m: m.name)
 
 
 def show(base: str, model: str) -> ModelInfo:
     """One model with its capabilities (`POST /api/show`)."""
-    data = _call(base, "POST", "/api/show", {"model": model}).json()
+    data = _data(base, "POST", "/api/show", {"model": model})
     return _info({"name": model, **data}, frozenset(data.get("capabilities") or ()))
 
 
@@ -116,7 +130,7 @@ def parse_time(value: object) -> datetime | None:
 
 def loaded(base: str) -> list[Loaded]:
     """Models in memory now (`GET /api/ps`)."""
-    entries = _call(base, "GET", "/api/ps").json().get("models") or []
+    entries = _data(base, "GET", "/api/ps").get("models") or []
     return [
         Loaded(
             e.get("name") or e.get("model", ""),

@@ -274,3 +274,10 @@ def test_a_server_that_accepts_but_never_answers_times_out() -> None:
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/api/tags"
         with pytest.raises(rest.Unreachable, match="TimeoutError"):
             rest.call("GET", url, timeout=0.3)
+
+
+def test_a_server_that_is_not_ollama_says_check_the_url(ollama: FakeOllama) -> None:
+    not_ollama = ollama.url + "/?"  # every call lands on the root page, which answers in plain text
+    for call in (api.list_models, api.loaded):
+        with pytest.raises(ServerError, match=r"something other than Ollama's JSON.*Check the Ollama URL"):
+            call(not_ollama)
