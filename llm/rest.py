@@ -18,8 +18,9 @@ from typing import Any
 
 TIMEOUT = 10.0  # seconds, for connecting and for each read
 
-# What urllib raises when no answer comes or it breaks off: refused, reset, timed out (an OSError), garbled.
-NO_ANSWER = (urllib.error.URLError, OSError, http.client.HTTPException)
+# What urllib raises when no answer comes or it breaks off: refused, reset, timed out (OSErrors, its own
+# URLError among them) or garbled.
+NO_ANSWER = (OSError, http.client.HTTPException)
 
 
 class Unreachable(Exception):
