@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from llm import runtime
 from llm.config import Settings
-from llm.conversation import Turn, quote, reply_markdown
+from llm.conversation import Turn, ends_text, quote, reply_markdown
 from llm.events import Event, Stats
 from llm.models import PROVIDERS, env_key
 from llm.stream import ChatRequest, Limits, Target, stream_chat
@@ -149,14 +149,14 @@ def redraws(
     """Yield a column's index when it is due for a redraw; `turns` already hold the events.
 
     Streamlit re-sends a block's whole text at each update, so a column is redrawn at most once per
-    `interval` for new text; its first answer text, a retry, an error and the end are drawn at once.
-    Columns with changes not drawn yet are yielded at the end.
+    `interval` for new text; its first answer text, a retry and its last text (`ends_text`) are drawn
+    at once. Columns with changes not drawn yet are yielded at the end.
     """
     last: dict[int, float] = {}
     dirty: set[int] = set()
     for index, event in events:
         first_answer = event.kind == "answer" and turns[index].content == event.text
-        urgent = first_answer or event.kind in ("retry", "error", "done")
+        urgent = first_answer or event.kind == "retry" or ends_text(event)
         dirty.add(index)
         now = clock()
         for column in sorted(dirty):

@@ -94,6 +94,11 @@ def update_interval(turn: Turn) -> float:
     return min(LAST_INTERVAL, FIRST_INTERVAL + shown / CHARS_PER_SECOND)
 
 
+def ends_text(event: Event) -> bool:
+    """An event after which no more text comes: the page draws it without waiting for `update_interval`."""
+    return event.kind in ("finished", "error", "done")
+
+
 def answer_chunks(
     batches: Iterable[list[Event]], turn: Turn, redraw: Callable[[Turn], None]
 ) -> Iterator[str]:

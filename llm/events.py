@@ -8,7 +8,7 @@ from typing import Literal
 
 from llm.errors import LLMError
 
-EventKind = Literal["waiting", "retry", "thinking", "answer", "usage", "error", "done"]
+EventKind = Literal["waiting", "retry", "thinking", "answer", "usage", "finished", "error", "done"]
 
 
 @dataclass
@@ -106,8 +106,9 @@ class Event:
     """One step of a streamed reply.
 
     waiting: still no first token (text says why: "Loading model…"); retry: a retry is scheduled;
-    thinking / answer: new text; usage: token counts arrived; error: `error` says what broke and what
-    to do; done: the reply ended (always last, `stats` final).
+    thinking / answer: new text; usage: token counts arrived; finished: the model sent its last text
+    (`stats.ended` is set; token counts may still follow); error: `error` says what broke and what to
+    do; done: the stream is closed (always last, `stats` final).
     """
 
     kind: EventKind

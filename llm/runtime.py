@@ -96,9 +96,11 @@ def iterate(agen: AsyncIterator[T]) -> Iterator[T]:
 class _Pump(Generic[T]):
     """What an async generator produced on the loop, waiting for a synchronous thread to take it."""
 
-    def __init__(self) -> None:
+    def __init__(self, urgent: Callable[[T], bool]) -> None:
         self._cond = threading.Condition()
         self._items: list[T] = []
+        self._urgent = urgent
+        self._hurry = False  # an urgent item is waiting
         self._ended = False
         self._error: Exception | None = None
 
@@ -107,9 +109,11 @@ class _Pump(Generic[T]):
             async for item in agen:
                 with self._cond:
                     self._items.append(item)
-                    # Only the first item of a batch can end a wait (see `take`): waking the taker for each
-                    # item cost a thread switch per token and slowed this loop's reading of the stream.
-                    if len(self._items) == 1:
+                    # Only the first item of a batch or an urgent one can end a wait (see `take`): waking
+                    # the taker for each item cost a thread switch per token and slowed the stream's reading.
+                    urgent = self._urgent(item)
+                    self._hurry = self._hurry or urgent
+                    if len(self._items) == 1 or urgent:
                         self._cond.notify()
         except Exception as exc:
             self._error = exc
@@ -123,23 +127,27 @@ class _Pump(Generic[T]):
         return self._error
 
     def take(self, due: float) -> tuple[list[T], bool]:
-        """Wait for an item, then until `due` (monotonic) or the end; return the items and if it ended."""
+        """Wait for an item, then until `due` (monotonic), an urgent item or the end; return the items
+        and if it ended."""
         with self._cond:
             self._cond.wait_for(lambda: self._items or self._ended)
-            self._cond.wait_for(lambda: self._ended, max(0.0, due - time.monotonic()))
-            items, self._items = self._items, []
+            self._cond.wait_for(lambda: self._ended or self._hurry, max(0.0, due - time.monotonic()))
+            items, self._items, self._hurry = self._items, [], False
             return items, self._ended
 
 
-def batches(agen: AsyncIterator[T], interval: Callable[[], float]) -> Iterator[list[T]]:
+def batches(
+    agen: AsyncIterator[T], interval: Callable[[], float], urgent: Callable[[T], bool] = lambda _: False
+) -> Iterator[list[T]]:
     """Drive an async generator from synchronous code, handing over what arrived as lists.
 
     The generator runs ahead on the shared loop. A list is handed over once something has arrived and
-    `interval()` seconds have passed since the last one, and at once when the generator ends, so a fast
-    stream crosses threads a few times a second instead of once per item. Closing this iterator closes
-    the generator; an exception it raised is raised here after the items before it.
+    `interval()` seconds have passed since the last one, and at once when an `urgent` item arrives or
+    the generator ends, so a fast stream crosses threads a few times a second instead of once per item.
+    Closing this iterator closes the generator; an exception it raised is raised here after the items
+    before it.
     """
-    pump: _Pump[T] = _Pump()
+    pump: _Pump[T] = _Pump(urgent)
     task = run(_start(pump.drain(agen)))
     handed = -math.inf
     try:

@@ -12,7 +12,7 @@ from typing import Any
 from llm import runtime
 from llm.errors import LLMError, MissingKey, StreamBroken, TimedOut, translate
 from llm.events import Event, Stats
-from llm.models import DEFAULT_OLLAMA_BASE, PROVIDERS, env_key
+from llm.models import DEFAULT_OLLAMA_BASE, OPENAI_COMPATIBLE_PREFIX, PROVIDERS, env_key
 from llm.thinking import Level, Style, wire
 
 
@@ -159,7 +159,9 @@ def request_kwargs(req: ChatRequest, limits: Limits) -> dict[str, Any]:
         # litellm's ollama_chat parser strips those tags and hands the thinking on as answer text, so
         # such models go to Ollama's OpenAI-compatible endpoint, which keeps the tags for ThinkSplitter.
         # No `think` is sent to them either way.
-        kwargs.update(model=f"openai/{target.model}", api_base=f"{target.base_url}/v1", api_key="ollama")
+        kwargs.update(
+            model=OPENAI_COMPATIBLE_PREFIX + target.model, api_base=f"{target.base_url}/v1", api_key="ollama"
+        )
     key = target.api_key or (env_key(target.provider) if provider.key_var else None)
     if provider.key_var and not key:
         if not provider.key_optional:
@@ -250,7 +252,8 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
                 async for event in _watch(
                     step, limits.notice_every, limits.stall, "Waiting for the server…", stalled
                 ):
-                    yield event
+                    if stats.finish_reason is None:  # after the last text, litellm's bookkeeping is no stall
+                        yield event
             finally:
                 if not step.done():
                     step.cancel()
@@ -339,12 +342,21 @@ def _chunk_events(chunk: Any, splitter: ThinkSplitter, stats: Stats, show_thinki
         if delta.content:
             for kind, text in splitter.feed(delta.content):
                 events.append(_text_event(kind, text, stats, show_thinking))
-        if choices[0].finish_reason:
-            stats.finish_reason = choices[0].finish_reason
     if usage and getattr(usage, "completion_tokens", None):
         stats.prompt_tokens = usage.prompt_tokens
         stats.completion_tokens = usage.completion_tokens
         events.append(Event("usage", stats=stats))
+    if choices and choices[0].finish_reason and stats.finish_reason is None:
+        # The reply's end as the model sent it. litellm closes its stream only after assembling the whole
+        # reply for its own logging (about a second for 8,000 chunks), so `done` comes later: the
+        # timings stop here, and the page shows the last text now (see `Event`).
+        for kind, text in splitter.flush():
+            events.append(_text_event(kind, text, stats, show_thinking))
+        stats.finish_reason = choices[0].finish_reason
+        stats.ended = time.monotonic()
+        if stats.thinking_started is not None and stats.thinking_ended is None:
+            stats.thinking_ended = stats.ended
+        events.append(Event("finished", stats=stats))
     return [e for e in events if e is not None]
 
 

@@ -245,5 +245,5 @@ def test_request_fields_per_provider(monkeypatch: pytest.MonkeyPatch) -> None:
     local = request_kwargs(
         ChatRequest(Target("openai_compatible", "gemma", "http://127.0.0.1:1/v1"), HI), Limits()
     )
-    assert local["model"] == "openai/gemma" and local["api_base"] == "http://127.0.0.1:1/v1"
+    assert local["model"] == "hosted_vllm/gemma" and local["api_base"] == "http://127.0.0.1:1/v1"
     assert "sk-typed" not in repr(typed)  # the key never shows in a repr (logs, tracebacks)

@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from llm import runtime
-from llm.conversation import Turn, answer_chunks, update_interval
+from llm.conversation import Turn, answer_chunks, ends_text, update_interval
 from llm.events import Event
 
 
@@ -104,7 +104,7 @@ class LiveReply:
 
         Events cross from the loop in batches, a few a second for a long reply (see `update_interval`).
         """
-        with closing(runtime.batches(events, lambda: update_interval(turn))) as batches:
+        with closing(runtime.batches(events, lambda: update_interval(turn), ends_text)) as batches:
             st.write_stream(answer_chunks(batches, turn, self.redraw))
         self.redraw(turn)
         draw_footer(turn)
