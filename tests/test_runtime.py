@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
@@ -41,6 +42,24 @@ def test_batches_group_what_arrives_within_the_interval() -> None:
     got = list(runtime.batches(numbers(500), lambda: 60.0))
     # the first item is handed over at once; the rest wait for the interval, or for the end (it comes first)
     assert len(got) <= 2 and [i for batch in got for i in batch] == list(range(500))
+
+
+def test_batches_hand_over_an_urgent_item_at_once() -> None:
+    release = threading.Event()
+
+    async def last_then_held() -> AsyncIterator[str]:
+        yield "first"
+        yield "last"
+        await asyncio.to_thread(release.wait, 30)  # the stream stays open after its last text
+        yield "closed"
+
+    with closing(runtime.batches(last_then_held(), lambda: 60.0, lambda item: item == "last")) as got:
+        items: list[str] = []
+        while "last" not in items:
+            items += next(got)
+        assert items == ["first", "last"]  # not held for the 60 s interval, nor until the stream closes
+        release.set()
+        assert next(got) == ["closed"]
 
 
 def test_closing_batches_closes_the_generator_first() -> None:

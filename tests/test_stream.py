@@ -7,7 +7,7 @@ import pytest
 from llm import errors, runtime
 from llm.events import Event
 from llm.stream import ChatRequest, Limits, Target, ThinkSplitter, request_kwargs, stream_chat
-from tests.fake_ollama import FakeOllama
+from tests.fake_ollama import FakeModel, FakeOllama
 
 FAST = Limits(retries=2, backoff=0.05, backoff_cap=0.2, stall=2, first_token=10, notice_every=0.2)
 HI = [{"role": "user", "content": "hi"}]
@@ -61,6 +61,26 @@ def test_thinking_streams_before_the_answer(ollama: FakeOllama) -> None:
     stats = events[-1].stats
     assert stats is not None and stats.completion_tokens == 9 + 3 and stats.prompt_tokens
     assert stats.thinking_seconds is not None and stats.ttft is not None and stats.tokens_per_second
+
+
+@pytest.mark.parametrize(
+    ("model", "style", "level"), [("qwen3:8b", "ollama-toggle", "on"), ("llama3.2:3b", "none", None)]
+)
+def test_the_end_of_the_text_is_marked_before_the_stream_closes(
+    ollama: FakeOllama, model: str, style: str, level: str | None
+) -> None:
+    ollama.models.append(FakeModel(model, ["completion", "thinking"] if level else [], answer_tokens=2000))
+    ollama.models.remove(next(m for m in ollama.models if m.name == model))
+    # litellm assembles the whole reply before it closes the stream: no "Waiting for the server" then
+    events = collect(ollama, model, style, level, Limits(notice_every=0.01))
+    kinds = [e.kind for e in events]
+    finished = kinds.index("finished")
+    assert kinds.count("finished") == 1 and finished < kinds.index("done")
+    assert not {"thinking", "answer", "waiting"} & set(kinds[finished:])
+    assert text(events, "answer").endswith("w1999")
+    stats = events[-1].stats
+    assert stats.finish_reason == "stop" and stats.ended == events[finished].stats.ended
+    assert stats.completion_tokens == 2000 + (9 if level else 0)
 
 
 def test_qwen_off_streams_no_thinking(ollama: FakeOllama) -> None:
