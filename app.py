@@ -14,8 +14,10 @@ from ui import sidebar
 from ui.turns import chat_box
 
 load_dotenv()
-# An emoji icon is drawn in the page; a :material/…: one is fetched from fonts.gstatic.com on every load.
-st.set_page_config(page_title="Thinking Chat", page_icon="💬", layout="wide")
+# No page icon: an emoji one makes Streamlit load its 86 KB emoji table on the first draw after start-up
+# (70-120 ms, bench/startup.py), an image one loads numpy and PIL, a :material/…: one is fetched from
+# fonts.gstatic.com on every load. The browser tab shows Streamlit's own icon.
+st.set_page_config(page_title="Thinking Chat", layout="wide")
 
 PAGES = Path(__file__).parent / "pages"
 # Before any widget: widgets drawn ahead of st.navigation get other ids on a session's first run than on
