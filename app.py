@@ -14,21 +14,22 @@ from ui import sidebar
 from ui.turns import chat_box
 
 load_dotenv()
-# No page icon: an emoji one makes Streamlit load its 86 KB emoji table on the first draw after start-up
-# (70-120 ms, bench/startup.py), an image one loads numpy and PIL, a :material/…: one is fetched from
-# fonts.gstatic.com on every load. The browser tab shows Streamlit's own icon.
+# No icon, here or on the pages (a page's icon becomes the tab's): an emoji makes Streamlit build a regex
+# of every emoji on the first draw after start-up (70-120 ms, bench/startup.py), an image loads numpy and
+# PIL (130 ms), and the tab fetches a :material/…: icon from fonts.gstatic.com on every load. The tab shows
+# Streamlit's own icon.
 st.set_page_config(page_title="Thinking Chat", layout="wide")
 
 PAGES = Path(__file__).parent / "pages"
 # Before any widget: widgets drawn ahead of st.navigation get other ids on a session's first run than on
 # later runs (Streamlit 1.67), so the first change a person made in the sidebar was silently undone.
 # Before the settings check too: a run that stops without st.navigation lists pages/ files as pages.
-chat = st.Page(PAGES / "chat.py", title="Chat", icon=":material/forum:", default=True)
+chat = st.Page(PAGES / "chat.py", title="Chat", default=True)
 page = st.navigation(
     [
         chat,
-        st.Page(PAGES / "compare.py", title="Compare", icon=":material/compare:"),
-        st.Page(PAGES / "models.py", title="Models", icon=":material/deployed_code:"),
+        st.Page(PAGES / "compare.py", title="Compare"),
+        st.Page(PAGES / "models.py", title="Models"),
     ]
 )
 if page.url_path == chat.url_path:
