@@ -4,7 +4,9 @@ A loopback Ollama (in a process of its own, so it does not compete with the read
 lock) streams the same /api/chat answer, at full speed and at about 1 ms a token, to:
 - a raw httpx read of the ndjson lines (the floor);
 - a plain `litellm.completion(stream=True)` loop (what Streamlit's tutorial pattern does);
-- `llm.stream_chat` events handed to the page's thread by `runtime.batches`, as the chat page reads them.
+- `llm.stream_chat` events handed to the page's thread by `runtime.batches`, as the chat page reads them;
+- the same for a model that cannot think, whose replies the app reads from Ollama's OpenAI-compatible `/v1`
+  (SSE instead of ndjson: the same text, another wire).
 Each figure is the median of the runs; the three readers alternate within each run.
 
     python -m bench.tokens [--runs 3]
@@ -29,13 +31,15 @@ from tests.fake_ollama import FakeModel, FakeOllama
 TOKENS = 8000
 PACE = 0.001
 MODEL = "writer:8k"
+PLAIN = "plain:8k"  # cannot think: the app asks Ollama's /v1 for it
 MESSAGES = [{"role": "user", "content": "Tell me a long story"}]
 
 
 def _serve(port: multiprocessing.Queue, delay: float) -> None:
     # A model that can think, asked not to by all three readers: the same /api/chat stream for each.
     writer = FakeModel(MODEL, ["completion", "thinking"], "qwen3", "1.0B", answer_tokens=TOKENS)
-    with FakeOllama([writer], token_delay=delay) as fake:
+    plain = FakeModel(PLAIN, ["completion"], "llama", "1.0B", answer_tokens=TOKENS)
+    with FakeOllama([writer, plain], token_delay=delay) as fake:
         port.put(fake.port)
         while True:
             time.sleep(3600)
@@ -72,7 +76,14 @@ def read_litellm(url: str) -> str:
 
 
 def read_events(url: str) -> str:
-    request = ChatRequest(Target("ollama", MODEL, url), MESSAGES, style="ollama-toggle", level="off")
+    return _events(ChatRequest(Target("ollama", MODEL, url), MESSAGES, style="ollama-toggle", level="off"))
+
+
+def read_events_v1(url: str) -> str:
+    return _events(ChatRequest(Target("ollama", PLAIN, url), MESSAGES, style="none"))
+
+
+def _events(request: ChatRequest) -> str:
     turn = Turn("assistant", status="streaming")
     for batch in runtime.batches(stream_chat(request), lambda: update_interval(turn)):
         for event in batch:
@@ -84,11 +95,14 @@ READERS: dict[str, Callable[[str], str]] = {
     "raw": read_raw,
     "litellm": read_litellm,
     "llm events": read_events,
+    "llm events /v1": read_events_v1,
 }
+RATIOS = (("litellm", "raw"), ("llm events", "raw"), ("llm events", "litellm"), ("llm events /v1", "raw"))
 LABELS = {
     "raw": "raw httpx read of the ndjson",
     "litellm": "plain litellm.completion loop",
     "llm events": "llm.stream_chat via runtime.batches (the page)",
+    "llm events /v1": "the same, a model that cannot think (Ollama's /v1)",
 }
 
 
@@ -101,7 +115,7 @@ def measure(url: str, runs: int) -> tuple[dict[str, list[float]], dict[str, list
         read(url)  # warm up: imports, connections, litellm's first call
     names = list(READERS)
     for run in range(runs):
-        for name in names[run % 3 :] + names[: run % 3]:
+        for name in names[run % len(names) :] + names[: run % len(names)]:
             began, used = time.monotonic(), time.process_time()
             text = READERS[name](url)
             wall[name].append(time.monotonic() - began)
@@ -121,7 +135,7 @@ def main() -> None:
             figure(f"{LABELS[name]}, time", wall[name])
         for name in READERS:
             figure(f"{LABELS[name]}, CPU per token", cpu[name], "ms")
-        for a, b in (("litellm", "raw"), ("llm events", "raw"), ("llm events", "litellm")):
+        for a, b in RATIOS:
             ratios = [x / y for x, y in zip(wall[a], wall[b], strict=True)]
             figure(f"{a} / {b}, time", ratios, "x")
 
