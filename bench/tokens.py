@@ -1,4 +1,4 @@
-"""What each layer of the token path costs: one 8,000-token stream read three ways, no browser.
+"""What each layer of the token path costs: one 8,000-token stream read four ways, no browser.
 
 A loopback Ollama (in a process of its own, so it does not compete with the reader for the interpreter
 lock) streams the same /api/chat answer, at full speed and at about 1 ms a token, to:
@@ -7,7 +7,9 @@ lock) streams the same /api/chat answer, at full speed and at about 1 ms a token
 - `llm.stream_chat` events handed to the page's thread by `runtime.batches`, as the chat page reads them;
 - the same for a model that cannot think, whose replies the app reads from Ollama's OpenAI-compatible `/v1`
   (SSE instead of ndjson: the same text, another wire).
-Each figure is the median of the runs; the three readers alternate within each run.
+Each reader is timed to the last of the text (what a page can show) and to the end of the stream: litellm
+assembles the whole reply for its own logging before it ends a stream. Each figure is the median of the
+runs; the readers alternate within each run.
 
     python -m bench.tokens [--runs 3]
 """
@@ -19,12 +21,13 @@ import multiprocessing
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import NamedTuple
 
 import httpx
 
 from bench.common import arguments, figure
 from llm import runtime
-from llm.conversation import Turn, update_interval
+from llm.conversation import Turn, ends_text, update_interval
 from llm.stream import ChatRequest, Target, stream_chat
 from tests.fake_ollama import FakeModel, FakeOllama
 
@@ -58,40 +61,53 @@ def ollama_process(delay: float) -> Iterator[str]:
         proc.join(timeout=10)
 
 
-def read_raw(url: str) -> str:
-    parts = []
+class Read(NamedTuple):
+    text: str
+    last_text: float  # time.monotonic() when the reader had the last of the text
+
+
+def read_raw(url: str) -> Read:
+    parts, last = [], 0.0
     body = {"model": MODEL, "messages": MESSAGES, "stream": True, "think": False}
     with httpx.stream("POST", f"{url}/api/chat", json=body, timeout=60) as response:
         for line in response.iter_lines():
-            if line:
-                parts.append(json.loads(line)["message"]["content"])
-    return "".join(parts)
+            if text := json.loads(line)["message"]["content"] if line else "":
+                parts.append(text)
+                last = time.monotonic()
+    return Read("".join(parts), last)
 
 
-def read_litellm(url: str) -> str:
+def read_litellm(url: str) -> Read:
     stream = runtime.litellm().completion(
         model=f"ollama_chat/{MODEL}", api_base=url, messages=MESSAGES, stream=True, think=False
     )
-    return "".join(chunk.choices[0].delta.content or "" for chunk in stream)
+    parts, last = [], 0.0
+    for chunk in stream:
+        if text := chunk.choices[0].delta.content if chunk.choices else "":
+            parts.append(text)
+            last = time.monotonic()
+    return Read("".join(parts), last)
 
 
-def read_events(url: str) -> str:
+def read_events(url: str) -> Read:
     return _events(ChatRequest(Target("ollama", MODEL, url), MESSAGES, style="ollama-toggle", level="off"))
 
 
-def read_events_v1(url: str) -> str:
+def read_events_v1(url: str) -> Read:
     return _events(ChatRequest(Target("ollama", PLAIN, url), MESSAGES, style="none"))
 
 
-def _events(request: ChatRequest) -> str:
-    turn = Turn("assistant", status="streaming")
-    for batch in runtime.batches(stream_chat(request), lambda: update_interval(turn)):
+def _events(request: ChatRequest) -> Read:
+    turn, last = Turn("assistant", status="streaming"), 0.0
+    for batch in runtime.batches(stream_chat(request), lambda: update_interval(turn), ends_text):
         for event in batch:
             turn.apply(event)
-    return turn.content
+        if any(e.kind == "answer" for e in batch):
+            last = time.monotonic()
+    return Read(turn.content, last)
 
 
-READERS: dict[str, Callable[[str], str]] = {
+READERS: dict[str, Callable[[str], Read]] = {
     "raw": read_raw,
     "litellm": read_litellm,
     "llm events": read_events,
@@ -106,38 +122,46 @@ LABELS = {
 }
 
 
-def measure(url: str, runs: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-    """Wall seconds and CPU milliseconds per token of each reader, alternating readers within each run."""
+class Measured(NamedTuple):
+    text: dict[str, list[float]]  # seconds to the last of the text
+    closed: dict[str, list[float]]  # seconds to the end of the stream (litellm assembles the reply first)
+    cpu: dict[str, list[float]]  # CPU milliseconds per token, to the end of the stream
+
+
+def measure(url: str, runs: int) -> Measured:
+    """Each reader's times and CPU per token, alternating readers within each run."""
     expected = " ".join(f"w{i}" for i in range(TOKENS))
-    wall: dict[str, list[float]] = {name: [] for name in READERS}
-    cpu: dict[str, list[float]] = {name: [] for name in READERS}
+    got = Measured(*({name: [] for name in READERS} for _ in range(3)))
     for read in READERS.values():
         read(url)  # warm up: imports, connections, litellm's first call
     names = list(READERS)
     for run in range(runs):
         for name in names[run % len(names) :] + names[: run % len(names)]:
             began, used = time.monotonic(), time.process_time()
-            text = READERS[name](url)
-            wall[name].append(time.monotonic() - began)
-            cpu[name].append((time.process_time() - used) * 1000 / TOKENS)
+            text, last = READERS[name](url)
+            got.closed[name].append(time.monotonic() - began)
+            got.text[name].append(last - began)
+            got.cpu[name].append((time.process_time() - used) * 1000 / TOKENS)
             if text.strip() != expected:
                 raise RuntimeError(f"{name} read {len(text)} characters, not the whole answer")
-    return wall, cpu
+    return got
 
 
 def main() -> None:
     args = arguments(__doc__.splitlines()[0], runs=3)
     for pace, label in ((0.0, "full speed"), (PACE, "about 1 ms a token")):
         with ollama_process(pace) as url:
-            wall, cpu = measure(url, args.runs)
+            got = measure(url, args.runs)
         print(f"\nThe same {TOKENS:,}-token stream at {label} (median of {args.runs} runs)")
         for name in READERS:
-            figure(f"{LABELS[name]}, time", wall[name])
+            figure(f"{LABELS[name]}, time to the last text", got.text[name])
         for name in READERS:
-            figure(f"{LABELS[name]}, CPU per token", cpu[name], "ms")
+            figure(f"{LABELS[name]}, time to the stream's end", got.closed[name])
+        for name in READERS:
+            figure(f"{LABELS[name]}, CPU per token", got.cpu[name], "ms")
         for a, b in RATIOS:
-            ratios = [x / y for x, y in zip(wall[a], wall[b], strict=True)]
-            figure(f"{a} / {b}, time", ratios, "x")
+            ratios = [x / y for x, y in zip(got.text[a], got.text[b], strict=True)]
+            figure(f"{a} / {b}, time to the last text", ratios, "x")
 
 
 if __name__ == "__main__":
