@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -51,8 +50,8 @@ class Turn:
         """Mark a reply whose stream was cut short by the user."""
         if self.status == "streaming":
             self.status, self.notice = "stopped", ""
-            if self.stats and self.stats.ended is None:
-                self.stats.ended = time.monotonic()
+            if self.stats:
+                self.stats.end()
 
     @property
     def thought_label(self) -> str:

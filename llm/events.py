@@ -28,6 +28,12 @@ class Stats:
     retries: int = 0
     finish_reason: str | None = None
 
+    def end(self) -> None:
+        """Mark the reply ended now, unless it already is; thinking still open ends with it."""
+        self.ended = self.ended or time.monotonic()
+        if self.thinking_started is not None and self.thinking_ended is None:
+            self.thinking_ended = self.ended
+
     def _since_start(self, t: float | None) -> float | None:
         return None if t is None else t - self.started
 

@@ -182,9 +182,7 @@ async def stream_chat(req: ChatRequest, limits: Limits = Limits()) -> AsyncItera
         async for event in _stream(req, limits, stats):
             yield event
     finally:
-        stats.ended = stats.ended or time.monotonic()
-        if stats.thinking_started is not None and stats.thinking_ended is None:
-            stats.thinking_ended = stats.ended
+        stats.end()
     yield Event("done", stats=stats)
 
 
@@ -353,9 +351,7 @@ def _chunk_events(chunk: Any, splitter: ThinkSplitter, stats: Stats, show_thinki
         for kind, text in splitter.flush():
             events.append(_text_event(kind, text, stats, show_thinking))
         stats.finish_reason = choices[0].finish_reason
-        stats.ended = time.monotonic()
-        if stats.thinking_started is not None and stats.thinking_ended is None:
-            stats.thinking_ended = stats.ended
+        stats.end()
         events.append(Event("finished", stats=stats))
     return [e for e in events if e is not None]
 
