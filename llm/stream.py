@@ -256,10 +256,8 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
                 if not step.done():
                     step.cancel()
             chunk = step.result()
-        for kind, text in splitter.flush():
-            event = _text_event(kind, text, stats, req.show_thinking)
-            if event:
-                yield event
+        for event in _held_back(splitter, stats, req.show_thinking):  # a stream that ends without finishing
+            yield event
     except Exception as exc:
         err = to_error(exc, started=True)
         yield Event("error", text=str(err), error=err)
@@ -348,11 +346,16 @@ def _chunk_events(chunk: Any, splitter: ThinkSplitter, stats: Stats, show_thinki
         # The reply's end as the model sent it. litellm closes its stream only after assembling the whole
         # reply for its own logging (about a second for 8,000 chunks), so `done` comes later: the
         # timings stop here, and the page shows the last text now (see `Event`).
-        for kind, text in splitter.flush():
-            events.append(_text_event(kind, text, stats, show_thinking))
+        events += _held_back(splitter, stats, show_thinking)
         stats.finish_reason = choices[0].finish_reason
         stats.end()
         events.append(Event("finished", stats=stats))
+    return [e for e in events if e is not None]
+
+
+def _held_back(splitter: ThinkSplitter, stats: Stats, show_thinking: bool) -> list[Event]:
+    """The text the splitter held back (what could have begun a tag), now that no more comes."""
+    events = (_text_event(kind, text, stats, show_thinking) for kind, text in splitter.flush())
     return [e for e in events if e is not None]
 
 

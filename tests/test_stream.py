@@ -69,8 +69,8 @@ def test_thinking_streams_before_the_answer(ollama: FakeOllama) -> None:
 def test_the_end_of_the_text_is_marked_before_the_stream_closes(
     ollama: FakeOllama, model: str, style: str, level: str | None
 ) -> None:
-    ollama.models.append(FakeModel(model, ["completion", "thinking"] if level else [], answer_tokens=2000))
-    ollama.models.remove(next(m for m in ollama.models if m.name == model))
+    at = next(i for i, m in enumerate(ollama.models) if m.name == model)
+    ollama.models[at] = FakeModel(model, ["completion", "thinking"] if level else [], answer_tokens=2000)
     # litellm assembles the whole reply before it closes the stream: no "Waiting for the server" then
     events = collect(ollama, model, style, level, Limits(notice_every=0.01))
     kinds = [e.kind for e in events]
