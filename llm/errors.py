@@ -77,6 +77,19 @@ class ConfigError(LLMError):
     title = "Bad setting"
 
 
+class StoreError(LLMError):
+    """The history database failed: the chat goes on, the history is not saved until it recovers."""
+
+    title = "History not saved"
+    retryable = True
+
+
+class ImportFailed(LLMError):
+    """A file to import is not a conversation exported by this app; nothing was imported."""
+
+    title = "Import failed"
+
+
 def ollama_unreachable(base_url: str) -> ServerUnreachable:
     return ServerUnreachable(
         f"Ollama is not reachable at {base_url}. Start it with `ollama serve` "
