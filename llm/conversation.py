@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
+from llm.errors import ImportFailed
 from llm.events import Event, Stats
 
-Status = Literal["complete", "streaming", "stopped", "error"]
+Role = Literal["user", "assistant"]
+# interrupted: the server stopped writing the reply (it was killed mid-reply); read back from the history
+Status = Literal["complete", "streaming", "stopped", "error", "interrupted"]
 
 
 @dataclass
 class Turn:
-    role: Literal["user", "assistant"]
+    role: Role
     content: str = ""
     thinking: str = ""
     status: Status = "complete"
@@ -22,6 +26,7 @@ class Turn:
     notice: str = ""  # "Loading model… 3 s", "retrying in 1.2 s" while waiting
     stats: Stats | None = None
     settings: dict[str, str] = field(default_factory=dict)  # provider, model, thinking: never a key
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def apply(self, event: Event) -> None:
         """Fold one event into the turn, so a stopped or failed reply keeps what arrived.
@@ -59,7 +64,7 @@ class Turn:
         return f"Thought for {secs:.1f} s" if secs is not None else "Thinking"
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"role": self.role, "content": self.content}
+        out: dict[str, Any] = {"id": self.id, "role": self.role, "content": self.content}
         if self.thinking:
             out["thinking"] = self.thinking
         if self.role == "assistant":
@@ -71,6 +76,45 @@ class Turn:
             if self.stats:
                 out["figures"] = self.stats.as_dict()
         return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Turn:
+        """The turn `as_dict` exported. Raises ValueError saying what is wrong ("has no role")."""
+        role = data.get("role")
+        if role is None:
+            raise ValueError("has no role")
+        if role not in get_args(Role):
+            raise ValueError(f"has an unknown role {str(role)[:40]!r}")
+        for key in ("id", "content", "thinking", "error"):
+            if key in data and not isinstance(data[key], str):
+                raise ValueError(f"has a {key} that is not text")
+        if "content" not in data:
+            raise ValueError("has no content")
+        status = data.get("status", "complete")
+        if status not in get_args(Status):
+            raise ValueError(f"has an unknown status {str(status)[:40]!r}")
+        figures = data.get("figures")
+        if figures is not None and not isinstance(figures, dict):
+            raise ValueError("has figures that are not an object")
+        turn = cls(
+            role,
+            data["content"],
+            data.get("thinking", ""),
+            status,
+            data.get("error", ""),
+            stats=Stats.from_dict(figures) if figures is not None else None,
+            settings=text_map(data.get("settings", {}), "settings"),
+        )
+        if data.get("id"):
+            turn.id = data["id"]
+        return turn
+
+
+def text_map(value: object, name: str) -> dict[str, str]:
+    """`value` as a dict of text to text, or ValueError naming it."""
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ValueError(f"has {name} that are not text")
+    return dict(value)
 
 
 def history(turns: Iterable[Turn]) -> list[dict[str, str]]:
@@ -153,3 +197,31 @@ def to_json(turns: list[Turn], settings: dict[str, str]) -> str:
     return json.dumps(
         {"settings": settings, "messages": [t.as_dict() for t in turns]}, indent=2, ensure_ascii=False
     )
+
+
+NOT_OURS = "This file is not a conversation exported by this app"
+
+
+def from_json(text: str) -> tuple[dict[str, str], list[Turn]]:
+    """The settings and turns of a `to_json` export, checked whole; ImportFailed says what is wrong."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise ImportFailed(f"{NOT_OURS}: it is not valid JSON ({exc}).") from None
+    if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
+        raise ImportFailed(f"{NOT_OURS}: it has no list of messages.")
+    try:
+        settings = text_map(data.get("settings", {}), "settings")
+    except ValueError:
+        raise ImportFailed(f"{NOT_OURS}: its settings are not text.") from None
+    turns: list[Turn] = []
+    for i, message in enumerate(data["messages"]):
+        try:
+            if not isinstance(message, dict):
+                raise ValueError("is not an object")
+            turns.append(Turn.from_dict(message))
+        except ValueError as exc:
+            raise ImportFailed(f"{NOT_OURS}: messages[{i}] {exc}.") from None
+    if len({t.id for t in turns}) < len(turns):
+        raise ImportFailed(f"{NOT_OURS}: two messages have the same id.")
+    return settings, turns

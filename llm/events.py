@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from llm.errors import LLMError
 
@@ -89,22 +90,79 @@ class Stats:
             parts.append(f"{self.retries} retr{'y' if self.retries == 1 else 'ies'}")
         return " · ".join(parts)
 
+    def _offset(self, t: float | None) -> float | None:
+        """Seconds from the start, rounded to the millisecond: what exports hold, so they round-trip."""
+        return None if t is None else round(t - self.started, 3)
+
     def as_dict(self) -> dict[str, float | int | str | None]:
-        """Figures (seconds relative to the start) for tables and exports."""
+        """Figures (seconds relative to the start) for tables and exports.
+
+        Every duration is computed from the millisecond offsets exported with it, so `from_dict` rebuilds
+        a `Stats` that exports the same figures.
+        """
+        first_token, ended = self._offset(self.first_token), self._offset(self.ended)
+        thinking_started = self._offset(self.thinking_started)
+        thinking_ended = self._offset(self.thinking_ended)
+        thinking = None
+        if thinking_started is not None:
+            end = next(
+                t for t in (thinking_ended, ended, round(time.monotonic() - self.started, 3)) if t is not None
+            )
+            thinking = round(end - thinking_started, 3)
+        generation = None if first_token is None or ended is None else round(ended - first_token, 3)
+        speed = None
+        if self.completion_tokens and generation and generation > 0:
+            speed = self.completion_tokens / generation
         return {
-            "wait_s": self.wait,
-            "first_token_s": self.ttft,
-            "thinking_s": self.thinking_seconds,
-            "total_s": self.total,
-            "generation_s": self.generation_seconds,
+            "wait_s": self._offset(self.first_byte),
+            "first_token_s": first_token,
+            "thinking_s": thinking,
+            "total_s": ended,
+            "generation_s": generation,
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "thinking_chars": self.thinking_chars,
             "answer_chars": self.answer_chars,
-            "tokens_per_s": self.tokens_per_second,
+            "tokens_per_s": speed,
             "retries": self.retries,
             "finish_reason": self.finish_reason,
+            "thinking_started_s": thinking_started,
+            "thinking_ended_s": thinking_ended,
         }
+
+    @classmethod
+    def from_dict(cls, figures: Mapping[str, Any]) -> Stats:
+        """The stats `as_dict` exported, timed from 0.0; thinking still open then ends where it was."""
+
+        def number(key: str) -> float | None:
+            value = figures.get(key)
+            return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+        def count(key: str) -> int | None:
+            value = figures.get(key)
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+        thinking_started, thinking_ended = number("thinking_started_s"), number("thinking_ended_s")
+        ended, thinking = number("total_s"), number("thinking_s")
+        if thinking is not None and thinking_started is None:  # an export made before the offsets were kept
+            thinking_started = number("first_token_s") or 0.0
+        if thinking is not None and thinking_started is not None and thinking_ended is None and ended is None:
+            thinking_ended = thinking_started + thinking
+        reason = figures.get("finish_reason")
+        return cls(
+            started=0.0,
+            first_byte=number("wait_s"),
+            first_token=number("first_token_s"),
+            thinking_started=thinking_started,
+            thinking_ended=thinking_ended,
+            ended=ended,
+            prompt_tokens=count("prompt_tokens"),
+            completion_tokens=count("completion_tokens"),
+            thinking_chars=count("thinking_chars") or 0,
+            answer_chars=count("answer_chars") or 0,
+            retries=count("retries") or 0,
+            finish_reason=reason if isinstance(reason, str) else None,
+        )
 
 
 @dataclass(frozen=True)
