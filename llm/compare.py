@@ -402,6 +402,60 @@ class Comparison:
                     )
         return rows
 
+    def to_record(self) -> dict[str, Any]:
+        """Everything needed to draw this comparison again (for the history), never an API key."""
+        return {
+            "prompt": self.prompt,
+            "requests": [
+                {
+                    "provider": req.target.provider,
+                    "model": req.target.model,
+                    "api_base": req.target.api_base,
+                    "messages": [dict(m) for m in req.messages],
+                    "style": req.style,
+                    "level": req.level,
+                    "system": req.system,
+                    "temperature": req.temperature,
+                    "max_tokens": req.max_tokens,
+                    "show_thinking": req.show_thinking,
+                }
+                for req in self.requests
+            ],
+            "runs": [[turn.as_dict() for turn in run] for run in self.runs],
+            "blind": self.blind,
+            "order": list(self.order),
+            "votes": list(self.votes),
+            "revealed": self.revealed,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Comparison:
+        """The comparison `to_record` saved, stopped: it starts no more runs."""
+        requests = [
+            ChatRequest(
+                Target(r["provider"], r["model"], r.get("api_base")),
+                [dict(m) for m in r.get("messages", [])],
+                r.get("style", "none"),
+                r.get("level"),
+                r.get("system", ""),
+                r.get("temperature"),
+                r.get("max_tokens"),
+                r.get("show_thinking", True),
+            )
+            for r in record["requests"]
+        ]
+        comparison = cls(
+            record["prompt"],
+            requests,
+            runs=[[Turn.from_dict(turn) for turn in run] for run in record.get("runs", [])],
+            blind=bool(record.get("blind")),
+            order=list(record.get("order", [])),
+            votes=list(record.get("votes", [])),
+            revealed=bool(record.get("revealed")),
+        )
+        comparison.stopped = True
+        return comparison
+
     def as_dict(self) -> dict[str, Any]:
         """Prompt, shared settings, and per column its settings, votes, every run and the summary."""
         first = self.requests[0]
