@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 from dotenv import load_dotenv
 
@@ -11,6 +9,7 @@ from llm import runtime
 from llm.config import load_settings
 from llm.errors import ConfigError
 from ui import sidebar
+from ui.navigation import navigation
 from ui.turns import chat_box
 
 load_dotenv()
@@ -20,19 +19,11 @@ load_dotenv()
 # Streamlit's own icon.
 st.set_page_config(page_title="Thinking Chat", layout="wide")
 
-PAGES = Path(__file__).parent / "pages"
 # Before any widget: widgets drawn ahead of st.navigation get other ids on a session's first run than on
 # later runs (Streamlit 1.67), so the first change a person made in the sidebar was silently undone.
 # Before the settings check too: a run that stops without st.navigation lists pages/ files as pages.
-chat = st.Page(PAGES / "chat.py", title="Chat", default=True)
-page = st.navigation(
-    [
-        chat,
-        st.Page(PAGES / "compare.py", title="Compare"),
-        st.Page(PAGES / "models.py", title="Models"),
-    ]
-)
-if page.url_path == chat.url_path:
+page, on_chat = navigation()
+if on_chat:
     # The chat box first (it stays pinned at the foot of the page): the browser fetches the code for each
     # kind of widget when it first meets one, from a server still busy with the rest of this run, so a box
     # drawn last took input about 0.2 s after everything else had arrived (bench/startup.py).

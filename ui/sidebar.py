@@ -12,6 +12,7 @@ from llm.errors import LLMError
 from llm.models import DEFAULT_COMPATIBLE_BASE, PROVIDERS, ModelInfo, env_key, thinking_style
 from llm.stream import ChatRequest, Target
 from llm.thinking import LABELS, NO_THINKING_REASON, Level, Style, coerce, levels
+from ui.navigation import hand_over
 
 
 @dataclass(frozen=True)
@@ -198,11 +199,7 @@ def draw(settings: Settings) -> Choice:
 
 
 def current() -> Choice:
-    """The sidebar's choice, for a page.
-
-    Until a process has seen `st.navigation` once, Streamlit runs a file in `pages/` by itself when its URL
-    is the first one opened (a tab reopened after a restart), skipping app.py. A rerun goes through app.py.
-    """
+    """The sidebar's choice, for a page (a page file run without app.py hands over to it first)."""
     if "choice" not in st.session_state:
-        st.rerun()
+        hand_over()
     return st.session_state["choice"]

@@ -1,0 +1,43 @@
+"""The first page anyone opens on a freshly started server is drawn whole, whichever page it is."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.browser.driver import WAIT_MS, count_runs, main, sidebar, tracebacks, wait_idle
+from tests.browser.server import StreamlitApp, app_env
+from tests.fake_ollama import FakeOllama
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used, from /proc/PID/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+@pytest.mark.parametrize(("path", "title"), [("compare", "Compare"), ("chat", "Chat"), ("models", "Models")])
+def test_first_page_opened_on_a_fresh_server_is_drawn_and_the_server_goes_idle(
+    browser: Browser, tmp_path: Path, path: str, title: str
+) -> None:
+    with FakeOllama() as fake, StreamlitApp(app_env(fake.url), tmp_path / "app.log") as app:
+        page = count_runs(browser.new_page())
+        page.goto(app.url + path)  # a bookmark, or a tab the browser restores after a restart
+        main(page).get_by_role("heading", name=title, exact=True).wait_for(timeout=WAIT_MS)
+        wait_idle(page)
+        nav = sidebar(page).get_by_test_id("stSidebarNav").inner_text().split()
+        assert nav == ["Chat", "Compare", "Models"]  # the app's pages, not the files of pages/
+        assert sidebar(page).get_by_text("Provider").count() == 1
+        assert page.url == app.url + ("" if path == "chat" else path)  # the chat is the default page
+        assert tracebacks(page) == 0
+        # A rerun loop keeps a core busy (a second of CPU a second); an idle server uses next to none.
+        before = cpu_seconds(app.pid)
+        time.sleep(3)
+        assert cpu_seconds(app.pid) - before < 1.0
+        page.close()
