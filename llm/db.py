@@ -1,0 +1,176 @@
+"""The history database's plumbing: where it is, its tables, its engine, and its failures in plain words.
+
+One SQLAlchemy Core code path serves SQLite (the default file beside the app) and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+
+from llm.errors import StoreError
+
+REPO = Path(__file__).resolve().parents[1]
+SCHEMA_VERSION = 1
+SQLITE_BUSY_MS = 5000
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+chats = Table(
+    "chats",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner", String(255), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("settings", Text, nullable=False),  # JSON
+    Column("created", Double, nullable=False),  # epoch seconds
+    Column("updated", Double, nullable=False),
+    Column("deleted", Double),
+    Index("chats_by_owner", "owner", "deleted", "updated"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),  # the order turns were first saved in
+    Column("chat_id", String(64), ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
+    Column("turn_id", String(64), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("thinking", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("error", Text, nullable=False),
+    Column("settings", Text, nullable=False),  # JSON
+    Column("figures", Text),  # JSON of Stats.as_dict()
+    Column("updated", Double, nullable=False),
+    # per chat, so that importing the same export twice keeps its turn ids (and the export round-trips)
+    UniqueConstraint("chat_id", "turn_id", name="messages_turn"),
+    Index("messages_by_chat", "chat_id", "seq"),
+)
+
+comparisons = Table(
+    "comparisons",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner", String(255), nullable=False),
+    Column("prompt", Text, nullable=False),
+    Column("record", Text, nullable=False),  # JSON of Comparison.to_record()
+    Column("created", Double, nullable=False),
+    Column("updated", Double, nullable=False),
+    Column("deleted", Double),
+    Index("comparisons_by_owner", "owner", "deleted", "updated"),
+)
+
+
+def database_url(env: Mapping[str, str] | None = None) -> str:
+    """DATABASE_URL, else a SQLite file in the data folder beside app.py."""
+    env = os.environ if env is None else env
+    return env.get("DATABASE_URL") or f"sqlite:///{REPO / 'data' / 'history.db'}"
+
+
+def masked(url: str) -> str:
+    """The URL with its password hidden, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "the configured DATABASE_URL"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; a SQLite file's folder is created, and SQLite waits for locks (WAL mode)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        connect = {"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {}
+        return create_engine(parsed, pool_pre_ping=True, connect_args=connect)
+    path = _sqlite_path(parsed)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed, pool_pre_ping=True)
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_path(url: URL) -> Path | None:
+    database = url.database or ""
+    if not database or database == ":memory:" or url.query.get("uri"):
+        return None
+    return Path(database)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # transactions are begun by _sqlite_begin, not by sqlite3
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # A write takes the write lock at BEGIN: a deferred transaction that reads and then writes fails at
+    # once with "database is locked" when another writer went first, whatever the busy timeout.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("writes") else "BEGIN")
+
+
+def _cause(exc: BaseException) -> str:
+    """The driver's own words, one line, without psycopg's 'connection to server at … failed:' prefix."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    orig = getattr(exc, "orig", None) or exc
+    text = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    text = re.sub(r'^(connection failed: )?(connection to server at "[^"]*"[^:]*failed: )?', "", text)
+    text = text.strip().rstrip(".")[:200] or type(orig).__name__
+    return text[0].lower() + text[1:]
+
+
+def store_error(exc: BaseException, url: str) -> StoreError:
+    """One plain sentence saying why history is not being saved; never a traceback or a password."""
+    cause = _cause(exc)
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return StoreError(f"History is not being saved: DATABASE_URL is not a database URL ({cause}).")
+    if parsed.get_backend_name() == "sqlite":
+        path = (parsed.database or "(in memory)").removeprefix("file:")
+        where = f"the database file {path}"
+        if isinstance(exc, OSError):
+            where, problem = f"the database folder {Path(path).parent}", "cannot be created"
+        elif "readonly" in cause or "unable to open" in cause or "read-only" in cause:
+            problem = "cannot be written"
+        elif "locked" in cause:
+            problem = "is locked by another program"
+        else:
+            problem = "failed"
+    else:
+        name = "PostgreSQL" if parsed.get_backend_name() == "postgresql" else parsed.get_backend_name()
+        where = f"{name} at {parsed.host or 'localhost'}:{parsed.port or 5432}"
+        unreachable = ("refused", "timeout", "timed out", "could not", "no route", "closed", "terminat")
+        problem = "is not reachable" if any(w in cause.lower() for w in unreachable) else "failed"
+    return StoreError(f"History is not being saved: {where} {problem} ({cause}).")
