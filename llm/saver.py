@@ -1,0 +1,127 @@
+"""Writes to a `Store` from one background thread, so drawing and streaming never wait on the database.
+
+Writes keep the order they were first queued in. A turn queued again before it was written is written
+once, as it is at its latest. When the database fails, everything stays queued, `problem` says why, and
+the writes are retried with a growing pause until they succeed.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import itertools
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from llm.conversation import Turn
+from llm.errors import StoreError
+from llm.store import Store
+
+Write = Callable[[Store], object]
+FIRST_PAUSE, LAST_PAUSE = 1.0, 15.0
+
+
+def snapshot(turn: Turn) -> Turn:
+    """A copy of the turn as it is now (its strings are immutable, so this is cheap)."""
+    stats = copy.copy(turn.stats) if turn.stats else None
+    return dataclasses.replace(turn, stats=stats, settings=dict(turn.settings))
+
+
+class Saver:
+    def __init__(self, store: Store, interval: float = 0.25) -> None:
+        self.store = store
+        self.interval = interval
+        self.problem: str | None = None
+        self._pending: dict[Hashable, Write] = {}  # insertion order is the order of writing
+        self._busy = False  # a batch taken from _pending is being written
+        self._closed = False
+        self._keys = itertools.count()
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def put_turn(self, owner: str, chat_id: str, turn: Turn, settings: dict[str, str] | None = None) -> None:
+        """Queue the turn as it is now; a later call for the same turn replaces this one if still queued."""
+        saved, chosen = snapshot(turn), dict(settings) if settings is not None else None
+        self.put(lambda store: store.save_turn(owner, chat_id, saved, chosen), key=("turn", chat_id, turn.id))
+
+    def put(self, write: Write, key: Hashable | None = None) -> None:
+        """Queue `write(store)`; with a `key`, it replaces a queued write of the same key in its place.
+
+        Whatever `write` reads must not change afterwards: pass copies.
+        """
+        with self._changed:
+            if self._closed:
+                return
+            self._pending[next(self._keys) if key is None else key] = write
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="history-saver", daemon=True)
+                self._thread.start()
+            self._changed.notify_all()
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until everything queued so far is written; False if it is not done within `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._pending or self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(left)
+            return True
+
+    def close(self, timeout: float = 5.0) -> bool:
+        """Write what is queued (waiting up to `timeout`), then stop the thread; True if nothing was left."""
+        written = self.flush(timeout)
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return written
+
+    def _run(self) -> None:
+        pause = FIRST_PAUSE
+        while True:
+            with self._changed:
+                while not self._pending and not self._closed:
+                    self._changed.wait()
+                if self._closed:
+                    return
+                batch, self._pending, self._busy = list(self._pending.items()), {}, True
+            failed = self._write(batch)
+            with self._changed:
+                self._busy = False
+                if failed:
+                    # what was queued meanwhile is newer: it wins, in the failed write's place
+                    self._pending = {**dict(failed), **self._pending}
+                self._changed.notify_all()
+            if failed:
+                self._sleep(pause)
+                pause = min(pause * 2, LAST_PAUSE)
+            else:
+                pause = FIRST_PAUSE
+                self._sleep(self.interval)
+
+    def _write(self, batch: list[tuple[Hashable, Write]]) -> list[tuple[Hashable, Write]]:
+        """Write in order; what is left from the first write that failed (to be retried)."""
+        for done, (_key, write) in enumerate(batch):
+            try:
+                write(self.store)
+            except StoreError as exc:
+                if exc.retryable:
+                    self.problem = f"{exc} Retrying."
+                    return batch[done:]
+                self.problem = str(exc)  # never written, whatever the retries: dropped
+                continue
+            except Exception as exc:  # a bug: retrying would not help, and must not hold back later writes
+                self.problem = f"A change to the history was not saved ({type(exc).__name__}: {exc})."
+                continue
+            self.problem = None
+        return []
+
+    def _sleep(self, seconds: float) -> None:
+        """Wait, unless the saver is closed first."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._closed, seconds)
