@@ -13,7 +13,6 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Hashable
-from typing import Any
 
 from llm.conversation import Turn
 from llm.errors import StoreError
