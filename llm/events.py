@@ -27,7 +27,10 @@ class Stats:
     thinking_chars: int = 0
     answer_chars: int = 0
     retries: int = 0
-    finish_reason: str | None = None
+    finish_reason: str | None = None  # as the server sent it: "stop", "length" (a limit cut the reply)
+    max_tokens: int | None = None  # the reply's token limit sent, if any
+    context_size: int | None = None  # the context window sent (Ollama's num_ctx)
+    prompt_estimate: int | None = None  # estimated prompt tokens (llm.context), when none are reported
 
     def end(self) -> None:
         """Mark the reply ended now, unless it already is; thinking still open ends with it."""
@@ -128,6 +131,9 @@ class Stats:
             "finish_reason": self.finish_reason,
             "thinking_started_s": thinking_started,
             "thinking_ended_s": thinking_ended,
+            "max_tokens": self.max_tokens,
+            "context_size": self.context_size,
+            "prompt_estimate": self.prompt_estimate,
         }
 
     @classmethod
@@ -162,6 +168,9 @@ class Stats:
             answer_chars=count("answer_chars") or 0,
             retries=count("retries") or 0,
             finish_reason=reason if isinstance(reason, str) else None,
+            max_tokens=count("max_tokens"),
+            context_size=count("context_size"),
+            prompt_estimate=count("prompt_estimate"),
         )
 
 

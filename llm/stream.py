@@ -9,10 +9,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from llm import runtime
+from llm import ollama_chat, runtime
+from llm.chunks import Chunk, from_litellm
+from llm.context import conversation_tokens
 from llm.errors import LLMError, MissingKey, StreamBroken, TimedOut, translate
 from llm.events import Event, Stats
-from llm.models import DEFAULT_OLLAMA_BASE, OPENAI_COMPATIBLE_PREFIX, PROVIDERS, env_key
+from llm.models import DEFAULT_OLLAMA_BASE, PROVIDERS, env_key
 from llm.thinking import Level, Style, wire
 
 
@@ -59,6 +61,7 @@ class ChatRequest:
     temperature: float | None = None
     max_tokens: int | None = None
     show_thinking: bool = True
+    num_ctx: int | None = None  # Ollama's context window (`llm.context.choose`); other providers ignore it
 
 
 class ThinkSplitter:
@@ -154,14 +157,8 @@ def request_kwargs(req: ChatRequest, limits: Limits) -> dict[str, Any]:
         kwargs["max_tokens"] = max(kwargs.get("max_tokens") or 0, budget + 4096)
     if target.base_url:
         kwargs["api_base"] = target.base_url
-    if target.provider == "ollama" and req.style == "none":
-        # A model without Ollama's `thinking` capability may still write <think>…</think> in its answer.
-        # litellm's ollama_chat parser strips those tags and hands the thinking on as answer text, so
-        # such models go to Ollama's OpenAI-compatible endpoint, which keeps the tags for ThinkSplitter.
-        # No `think` is sent to them either way.
-        kwargs.update(
-            model=OPENAI_COMPATIBLE_PREFIX + target.model, api_base=f"{target.base_url}/v1", api_key="ollama"
-        )
+    if target.provider == "ollama" and req.num_ctx:
+        kwargs["num_ctx"] = req.num_ctx  # into `options` on /api/chat (llm/ollama_chat.py)
     key = target.api_key or (env_key(target.provider) if provider.key_var else None)
     if provider.key_var and not key:
         if not provider.key_optional:
@@ -177,7 +174,8 @@ def request_kwargs(req: ChatRequest, limits: Limits) -> dict[str, Any]:
 
 async def stream_chat(req: ChatRequest, limits: Limits = Limits()) -> AsyncIterator[Event]:
     """Stream one reply as events. Always ends with a `done` event; failures arrive as an `error` event."""
-    stats = Stats()
+    stats = Stats(max_tokens=req.max_tokens, context_size=req.num_ctx)
+    stats.prompt_estimate = conversation_tokens(req.messages, req.system)
     try:
         async for event in _stream(req, limits, stats):
             yield event
@@ -208,7 +206,7 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
     stream: Any = None
     first: Any = None
     for attempt in range(limits.retries + 1):
-        opening = asyncio.ensure_future(_open(kwargs))
+        opening = asyncio.ensure_future(_open(kwargs, native=target.provider == "ollama"))
         try:
             async for event in _watch(
                 opening,
@@ -243,6 +241,7 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
         )
         chunk = first
         while chunk is not None:
+            chunk = chunk if isinstance(chunk, Chunk) else from_litellm(chunk, stream)
             for event in _chunk_events(chunk, splitter, stats, req.show_thinking):
                 yield event
             step = asyncio.ensure_future(_next(stream))
@@ -258,6 +257,12 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
             chunk = step.result()
         for event in _held_back(splitter, stats, req.show_thinking):  # a stream that ends without finishing
             yield event
+        if stats.finish_reason is None:
+            cut = StreamBroken(
+                "The reply was cut off: the server closed the stream without saying the reply was complete "
+                "(a failure on its side). What arrived is kept; press Regenerate to try again."
+            )
+            yield Event("error", text=str(cut), error=cut)
     except Exception as exc:
         err = to_error(exc, started=True)
         yield Event("error", text=str(err), error=err)
@@ -265,10 +270,16 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
         await _close(stream)
 
 
-async def _open(kwargs: dict[str, Any]) -> tuple[Any, Any]:
-    """Send the request and wait for its first chunk (a generator raises only at its first `next`)."""
-    litellm = await asyncio.to_thread(runtime.litellm)
-    stream = await litellm.acompletion(**kwargs)
+async def _open(kwargs: dict[str, Any], native: bool) -> tuple[Any, Any]:
+    """Send the request and wait for its first chunk (a generator raises only at its first `next`).
+
+    Ollama is read natively (`llm.ollama_chat`), every other provider through litellm.
+    """
+    if native:
+        stream: Any = ollama_chat.chat(kwargs)
+    else:
+        litellm = await asyncio.to_thread(runtime.litellm)
+        stream = await litellm.acompletion(**kwargs)
     try:
         first = await stream.__anext__()
     except StopAsyncIteration:
@@ -326,28 +337,23 @@ async def _close(stream: Any) -> None:
         pass
 
 
-def _chunk_events(chunk: Any, splitter: ThinkSplitter, stats: Stats, show_thinking: bool) -> list[Event]:
-    events: list[Event] = []
-    usage = getattr(chunk, "usage", None)
-    choices = getattr(chunk, "choices", None) or []
-    if choices:
-        delta = choices[0].delta
-        reasoning = getattr(delta, "reasoning_content", None)
-        if reasoning:
-            events.append(_text_event("thinking", reasoning, stats, show_thinking))
-        if delta.content:
-            for kind, text in splitter.feed(delta.content):
-                events.append(_text_event(kind, text, stats, show_thinking))
-    if usage and getattr(usage, "completion_tokens", None):
-        stats.prompt_tokens = usage.prompt_tokens
-        stats.completion_tokens = usage.completion_tokens
+def _chunk_events(chunk: Chunk, splitter: ThinkSplitter, stats: Stats, show_thinking: bool) -> list[Event]:
+    events: list[Event | None] = []
+    if chunk.reasoning:
+        events.append(_text_event("thinking", chunk.reasoning, stats, show_thinking))
+    if chunk.content:
+        for kind, text in splitter.feed(chunk.content):
+            events.append(_text_event(kind, text, stats, show_thinking))
+    if chunk.completion_tokens is not None or chunk.prompt_tokens is not None:
+        stats.prompt_tokens = chunk.prompt_tokens
+        stats.completion_tokens = chunk.completion_tokens
         events.append(Event("usage", stats=stats))
-    if choices and choices[0].finish_reason and stats.finish_reason is None:
+    if chunk.finish_reason and stats.finish_reason is None:
         # The reply's end as the model sent it. litellm closes its stream only after assembling the whole
         # reply for its own logging (about a second for 8,000 chunks), so `done` comes later: the
         # timings stop here, and the page shows the last text now (see `Event`).
-        events += _held_back(splitter, stats, show_thinking)
-        stats.finish_reason = choices[0].finish_reason
+        events.extend(_held_back(splitter, stats, show_thinking))
+        stats.finish_reason = chunk.finish_reason
         stats.end()
         events.append(Event("finished", stats=stats))
     return [e for e in events if e is not None]

@@ -37,6 +37,11 @@ PULL_MISSING = "pull model manifest: file does not exist"
 MODIFIED_AT = "2025-10-01T12:00:00.000000Z"
 DEFAULT_KEEP_ALIVE = 300.0
 CONTEXT_LENGTH = 32768
+# server: the window a model gets when a request sets no `num_ctx` (api/types.go DefaultOptions: 4096;
+# server/sched.go gives the gpt-oss family 8192 when the GPU has 20 GiB or more, as a demo machine has).
+DEFAULT_NUM_CTX = 4096
+GPT_OSS_NUM_CTX = 8192
+MESSAGE_OVERHEAD = 4  # template tokens around each message, in this stand-in's token count
 PROMPT_EVAL_NS = 2_000_000
 KEEP_ALIVE_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -65,6 +70,11 @@ class Recorded:
     path: str
     body: dict | None
     arrived: float
+    # What the model ran with, for chats: the options in effect (a /v1 request's forced sampling
+    # defaults included), the context window, and how many of the oldest messages the window dropped.
+    options: dict[str, Any] = field(default_factory=dict)
+    num_ctx: int | None = None
+    dropped: int = 0
 
 
 @dataclass
@@ -197,7 +207,40 @@ def _pieces(model: FakeModel, body: dict) -> tuple[list[tuple[str, str]], str]:
 
 
 def _prompt_eval_count(messages: list) -> int:
-    return sum(len(_tokens(str(m.get("content") or ""))) + 4 for m in messages if isinstance(m, dict))
+    return sum(_message_tokens(m) for m in messages if isinstance(m, dict))
+
+
+def _message_tokens(message: dict) -> int:
+    return len(_tokens(str(message.get("content") or ""))) + MESSAGE_OVERHEAD
+
+
+def _window(model: FakeModel, options: dict) -> int:
+    """The context window of a request: `num_ctx` from its options, else the server's default."""
+    asked = options.get("num_ctx")
+    if isinstance(asked, int) and not isinstance(asked, bool) and asked > 0:
+        return asked
+    return GPT_OSS_NUM_CTX if model.family == "gptoss" else DEFAULT_NUM_CTX
+
+
+def _fit(messages: list, num_ctx: int) -> tuple[list, int]:
+    """The messages that fit the window and how many were dropped, as Ollama's chatPrompt does it
+    (server/prompt.go): system messages and the last message always stay; the oldest others go first,
+    without any error. The runner then truncates what is still too long (prompt_eval_count <= num_ctx).
+    """
+    last = len(messages) - 1
+    system = sum(
+        _message_tokens(m) for m in messages[:last] if isinstance(m, dict) and m.get("role") == "system"
+    )
+    start = last
+    for i in range(last - 1, -1, -1):
+        rest = [m for m in messages[i:] if isinstance(m, dict) and m.get("role") != "system"]
+        if system + sum(_message_tokens(m) for m in rest) > num_ctx:
+            break
+        start = i
+    kept = [
+        m for i, m in enumerate(messages) if i >= start or (isinstance(m, dict) and m.get("role") == "system")
+    ]
+    return kept, len(messages) - len(kept)
 
 
 def _done_fields(arrived: float, started: float, prompt_tokens: int, eval_count: int, reason: str) -> dict:
@@ -414,7 +457,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         path = urlsplit(self.path).path
         body = self._read_body()
-        self.fake._record(Recorded(self.command, path, body, self.arrived))
+        self.record = Recorded(self.command, path, body, self.arrived)
+        self.fake._record(self.record)
         routes = {
             ("GET", "/"): self._root,
             ("GET", "/api/version"): self._version,
@@ -573,7 +617,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.fake._mark_loaded(model, body.get("keep_alive"))
         started = time.monotonic()
         pieces, reason = _pieces(model, body)
-        prompt_tokens = _prompt_eval_count(body["messages"])
+        prompt_tokens = self._fill_window(model, body["messages"], body.get("options") or {})
         if body.get("stream") is not False:
             lines = self._chat_lines(name, pieces, None if fault else (started, prompt_tokens, reason))
             self._stream(lines, fault)
@@ -599,6 +643,13 @@ class _Handler(BaseHTTPRequestHandler):
                 **_done_fields(self.arrived, started, prompt_tokens, len(pieces), reason),
             },
         )
+
+    def _fill_window(self, model: FakeModel, messages: list, options: dict) -> int:
+        """Fit the messages to the window, note it on the request record, and return prompt_eval_count."""
+        num_ctx = _window(model, options)
+        kept, dropped = _fit(messages, num_ctx)
+        self.record.options, self.record.num_ctx, self.record.dropped = dict(options), num_ctx, dropped
+        return min(_prompt_eval_count(kept), num_ctx)
 
     def _chat_lines(
         self, name: str, pieces: list[tuple[str, str]], done: tuple[float, int, str] | None
@@ -683,7 +734,16 @@ class _Handler(BaseHTTPRequestHandler):
             )
             return
         max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
-        pieces, reason = _pieces(model, {**body, "options": {"num_predict": max_tokens}})
+        # openai/openai.go (FromChatRequest) forces top_p 1.0, and temperature 1.0 when none is sent,
+        # over the model's own defaults; it has no field for num_ctx: /v1 gets the server's default window.
+        options = {
+            "temperature": body["temperature"] if body.get("temperature") is not None else 1.0,
+            "top_p": body["top_p"] if body.get("top_p") is not None else 1.0,
+        }
+        if max_tokens:
+            options["num_predict"] = max_tokens
+        pieces, reason = _pieces(model, {**body, "options": options})
+        prompt = self._fill_window(model, body.get("messages") or [], options)
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")
@@ -701,17 +761,34 @@ class _Handler(BaseHTTPRequestHandler):
         cut = fault.after if fault and fault.kind in ("drop", "stall", "error_line") else None
         for i, (kind, tok) in enumerate(pieces):
             if cut is not None and i == cut:
-                if fault.kind == "stall":
-                    self.fake._sleep(fault.seconds)
-                self._break()
-                return
+                break
             if i:
                 self.fake._sleep(self.fake.token_delay)
-            delta = {"role": "assistant", "reasoning" if kind == "thinking" else "content": tok}
+            # every delta carries role and content, "" when only reasoning comes (openai/openai.go)
+            delta = {"role": "assistant", "content": "" if kind == "thinking" else tok}
+            if kind == "thinking":
+                delta["reasoning"] = tok
             event({"choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
+        if fault and cut is not None and fault.kind == "error_line":
+            # middleware/openai.go: an error after the first token is written as a chunk made from an empty
+            # ChatResponse (model "", no finish_reason), then the handler returns: a clean close, no [DONE].
+            empty = {"role": "assistant", "content": ""}
+            event(
+                {
+                    "model": "",
+                    "created": -62135596800,
+                    "choices": [{"index": 0, "delta": empty, "finish_reason": None}],
+                }
+            )
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        if fault and cut is not None:
+            if fault.kind == "stall":
+                self.fake._sleep(fault.seconds)
+            self._break()
+            return
         event({"choices": [{"index": 0, "delta": {}, "finish_reason": reason}]})
         if (body.get("stream_options") or {}).get("include_usage"):
-            prompt = _prompt_eval_count(body.get("messages") or [])
             usage = {
                 "prompt_tokens": prompt,
                 "completion_tokens": len(pieces),

@@ -117,14 +117,75 @@ def test_generation_options_reach_ollama(ollama: FakeOllama) -> None:
     assert text(events, "answer") == "You said: " and events[-1].stats.finish_reason == "length"
 
 
-def test_model_that_cannot_think_goes_to_the_openai_compatible_endpoint(ollama: FakeOllama) -> None:
-    events = collect(ollama, "llama3.2:3b", temperature=0.2, max_tokens=2)
+def test_every_ollama_chat_goes_to_api_chat_with_its_window(ollama: FakeOllama) -> None:
+    # Before, a model that cannot think went to /v1, which sets no window and samples at top_p 1.0.
+    events = collect(ollama, "llama3.2:3b", temperature=0.2, max_tokens=2, num_ctx=8192)
     request = [r for r in ollama.requests if r.method == "POST"][-1]
-    assert request.path == "/v1/chat/completions"
-    assert (
-        request.body["temperature"] == 0.2 and request.body["max_tokens"] == 2 and "think" not in request.body
-    )
-    assert text(events, "answer") == "You said: " and events[-1].stats.completion_tokens == 2
+    assert request.path == "/api/chat" and "think" not in request.body
+    assert request.body["options"] == {"temperature": 0.2, "num_predict": 2, "num_ctx": 8192}
+    assert request.num_ctx == 8192 and "top_p" not in request.options  # the model's own top_p
+    stats = events[-1].stats
+    assert text(events, "answer") == "You said: " and stats.completion_tokens == 2
+    assert (stats.finish_reason, stats.max_tokens, stats.context_size) == ("length", 2, 8192)
+
+
+def test_without_num_ctx_the_window_is_ollamas_default_and_drops_the_oldest_messages(
+    ollama: FakeOllama,
+) -> None:
+    long = [{"role": "user", "content": "word " * 3000}, {"role": "assistant", "content": "ok"}]
+    request = ChatRequest(Target("ollama", "llama3.2:3b", ollama.url), [*long, *long, *HI])
+    events = list(runtime.iterate(stream_chat(request, FAST)))
+    record = [r for r in ollama.requests if r.path == "/api/chat"][-1]
+    assert "num_ctx" not in (record.body.get("options") or {})
+    assert record.num_ctx == 4096 and record.dropped == 1  # silently, as server/prompt.go does
+    assert events[-1].stats.prompt_tokens <= 4096
+    sized = ChatRequest(Target("ollama", "llama3.2:3b", ollama.url), [*long, *long, *HI], num_ctx=8192)
+    list(runtime.iterate(stream_chat(sized, FAST)))
+    record = [r for r in ollama.requests if r.path == "/api/chat"][-1]
+    assert (record.body["options"]["num_ctx"], record.num_ctx, record.dropped) == (8192, 8192, 0)
+
+
+def test_litellm_puts_num_ctx_in_options_on_api_chat(ollama: FakeOllama) -> None:
+    """litellm's own ollama_chat route does the same (for anyone who calls it directly)."""
+    litellm = runtime.litellm()
+
+    async def call() -> None:
+        stream = await litellm.acompletion(
+            model="ollama_chat/llama3.2:3b", api_base=ollama.url, messages=HI, stream=True, num_ctx=16384
+        )
+        async for _ in stream:
+            pass
+
+    runtime.run(call())
+    record = [r for r in ollama.requests if r.path == "/api/chat"][-1]
+    assert record.body["options"]["num_ctx"] == 16384 and record.num_ctx == 16384
+
+
+def test_openai_compatible_v1_forces_sampling_defaults(ollama: FakeOllama) -> None:
+    collect(ollama, "llama3.2:3b", provider="openai_compatible", base=ollama.url + "/v1")
+    record = [r for r in ollama.requests if r.path == "/v1/chat/completions"][-1]
+    assert record.options["top_p"] == 1.0 and record.options["temperature"] == 1.0
+    assert record.num_ctx == 4096  # /v1 has no way to set a window
+
+
+def test_a_v1_error_after_the_first_token_is_a_cut_off_reply_without_invented_figures(
+    ollama: FakeOllama,
+) -> None:
+    ollama.fail("error_line", after=2)
+    events = collect(ollama, "llama3.2:3b", provider="openai_compatible", base=ollama.url + "/v1")
+    assert text(events, "answer") == "You said: "
+    assert isinstance(error(events), errors.StreamBroken) and "cut off" in str(error(events))
+    stats = events[-1].stats
+    # litellm reports finish_reason "stop" and estimated usage here: neither reaches the reply
+    assert stats.finish_reason is None and stats.completion_tokens is None and stats.tokens_per_second is None
+    assert "finished" not in [e.kind for e in events]
+
+
+def test_an_api_chat_stream_that_ends_without_done_is_cut_off(ollama: FakeOllama) -> None:
+    ollama.fail("error_line", after=2)
+    events = collect(ollama, "llama3.2:3b")
+    assert text(events, "answer") == "You said: " and isinstance(error(events), errors.StreamBroken)
+    assert events[-1].stats.completion_tokens is None
 
 
 def test_inline_think_tags_from_ollama_are_split(ollama: FakeOllama) -> None:

@@ -1,0 +1,43 @@
+"""One step of a streamed reply as the stream engine reads it, whatever the route it came by."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """New text, and at the end what the server said about it (never figures it did not send)."""
+
+    content: str = ""
+    reasoning: str = ""
+    finish_reason: str | None = None  # only when the server itself said the reply ended
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+def from_litellm(chunk: Any, stream: Any) -> Chunk:
+    """A litellm stream chunk, without what litellm made up.
+
+    When a stream closes without the server's finish (Ollama's /v1 writes an error after the first token
+    as an empty chunk, then closes cleanly without `[DONE]`: middleware/openai.go), litellm still hands
+    out a finish chunk with `finish_reason="stop"` and usage it estimated itself. Its stream wrapper
+    keeps the finish reason the server sent in `received_finish_reason`: a finish without one is dropped
+    here, and so is usage that follows it.
+    """
+    choices = getattr(chunk, "choices", None) or []
+    delta = choices[0].delta if choices else None
+    finish = choices[0].finish_reason if choices else None
+    told = getattr(stream, "received_finish_reason", None) or getattr(
+        stream, "intermittent_finish_reason", None
+    )
+    reported = told is not None
+    usage = getattr(chunk, "usage", None) if reported else None
+    return Chunk(
+        content=(getattr(delta, "content", None) or "") if delta else "",
+        reasoning=(getattr(delta, "reasoning_content", None) or "") if delta else "",
+        finish_reason=finish if finish and reported else None,
+        prompt_tokens=getattr(usage, "prompt_tokens", None) if usage else None,
+        completion_tokens=getattr(usage, "completion_tokens", None) if usage else None,
+    )
