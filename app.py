@@ -8,7 +8,7 @@ from dotenv import load_dotenv
 from llm import runtime
 from llm.config import load_settings
 from llm.errors import ConfigError
-from ui import sidebar
+from ui import history, sidebar
 from ui.navigation import navigation
 from ui.turns import chat_box
 
@@ -22,7 +22,8 @@ st.set_page_config(page_title="Thinking Chat", layout="wide")
 # Before any widget: widgets drawn ahead of st.navigation get other ids on a session's first run than on
 # later runs (Streamlit 1.67), so the first change a person made in the sidebar was silently undone.
 # Before the settings check too: a run that stops without st.navigation lists pages/ files as pages.
-page, on_chat = navigation()
+page, chat_page = navigation()
+on_chat = page.url_path == chat_page.url_path
 if on_chat:
     # The chat box first (it stays pinned at the foot of the page): the browser fetches the code for each
     # kind of widget when it first meets one, from a server still busy with the rest of this run, so a box
@@ -35,10 +36,15 @@ except ConfigError as err:
     st.error(f"**Setting problem in your environment or .env:** {err}", icon=":material/settings:")
     st.stop()
 
+if on_chat:
+    settings = history.open_from_url(settings)  # before the sidebar: it restores that chat's settings
 st.session_state["limits"] = settings.limits
 st.session_state["choice"] = sidebar.draw(settings)
-if st.sidebar.button("New chat", key="new_chat", width="stretch"):
-    st.session_state["turns"] = []
+if st.sidebar.button("New chat", key="new_chat", width="stretch", icon=":material/add:"):
+    history.new_chat()
+    if not on_chat:
+        st.switch_page(chat_page)
 
 page.run()
+history.draw(chat_page)  # after the page: the store's first use loads SQLAlchemy
 runtime.preload()  # litellm loads in the background once the page is drawn (loading it sooner slows the draw)

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import streamlit as st
 
-from llm.conversation import Turn, history, to_json, to_markdown
+from llm import conversation
+from llm.conversation import Turn
 from llm.stream import stream_chat
-from ui import sidebar
+from ui import history, sidebar
 from ui.turns import LiveReply, draw_history, sent
 
 choice = sidebar.current()
 limits = st.session_state["limits"]
 turns: list[Turn] = st.session_state.setdefault("turns", [])
 
+live = st.session_state.pop("live_turn", None)
 for turn in turns:
-    turn.stop()  # a reply still marked streaming was cut off by Stop or another click
+    if turn.status == "streaming" and turn.id == live:
+        turn.stop()  # this session's reply still marked streaming was cut off by Stop or another click
+        history.save(turn)
+history.keep_url()
 
 st.title("Chat")
 if not turns:
@@ -29,10 +34,13 @@ draw_history(turns, choice.show_thinking)
 def reply() -> None:
     """Stream an answer to the conversation so far into a new assistant turn."""
     turn = Turn("assistant", status="streaming", settings=choice.settings)
-    request = choice.request(history(turns))
+    request = choice.request(conversation.history(turns))
     turns.append(turn)
+    st.session_state["live_turn"] = turn.id
+    history.save(turn)
     with st.chat_message("assistant"):
-        LiveReply(choice.show_thinking).stream(stream_chat(request, limits), turn)
+        LiveReply(choice.show_thinking).stream(stream_chat(request, limits), turn, history.save)
+    st.session_state.pop("live_turn", None)
 
 
 prompt = sent()  # the box itself is drawn by app.py, first
@@ -42,14 +50,14 @@ if last is not None and last.role == "assistant" and not prompt:
     if row.button(
         "Regenerate", key="regenerate", icon=":material/refresh:", help="Ask again for the last answer"
     ):
-        turns.pop()
+        history.forget(turns.pop())
         st.rerun()  # the rerun below sees a dangling user turn and answers it
     settings = choice.settings
     # Made when clicked, not on every rerun: a long conversation makes long files.
     # No rerun on click: it would renew the other button's file while a person reaches for it.
     row.download_button(
         "Download Markdown",
-        lambda: to_markdown(turns, settings),
+        lambda: conversation.to_markdown(turns, settings),
         "conversation.md",
         "text/markdown",
         key="export_md",
@@ -58,7 +66,7 @@ if last is not None and last.role == "assistant" and not prompt:
     )
     row.download_button(
         "Download JSON",
-        lambda: to_json(turns, settings),
+        lambda: conversation.to_json(turns, settings),
         "conversation.json",
         "application/json",
         key="export_json",
@@ -71,6 +79,7 @@ if prompt:
         st.error("Pick or type a model in the sidebar first.")
         st.stop()
     turns.append(Turn("user", prompt))
+    history.save(turns[-1], choice)  # saved as sent, with the settings reopening it restores
     with st.chat_message("user"):
         st.markdown(prompt)
     reply()

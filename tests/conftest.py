@@ -23,6 +23,7 @@ APP_VARS = (
     "LLM_FIRST_TOKEN_TIMEOUT",
     "LLM_STALL_TIMEOUT",
     "LLM_RETRIES",
+    "DATABASE_URL",
 )
 
 
@@ -33,10 +34,12 @@ def ollama() -> Iterator[FakeOllama]:
 
 
 @pytest.fixture
-def app_env(ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch) -> FakeOllama:
-    """A clean environment (no keys, no `.env` values) that points the app at the test server."""
+def app_env(ollama: FakeOllama, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeOllama:
+    """A clean environment (no keys, no `.env` values) that points the app at the test server, with a
+    history database of its own."""
     for var in APP_VARS + tuple(p.key_var for p in PROVIDERS.values() if p.key_var):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'history.db'}")
     monkeypatch.setenv("OLLAMA_API_BASE", ollama.url)
     monkeypatch.setenv("MODEL", "gpt-oss:20b")
     return ollama

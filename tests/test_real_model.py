@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -104,9 +105,12 @@ def test_a_real_reply_streams_through_llm(gemma: str) -> None:
     assert stats.answer_chars == len(answer)
 
 
-def test_a_real_reply_streams_through_the_chat_page(gemma: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_real_reply_streams_through_the_chat_page(
+    gemma: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     for var in APP_VARS + tuple(p.key_var for p in PROVIDERS.values() if p.key_var):
         monkeypatch.setenv(var, "")  # set, not removed, so a developer's .env cannot fill them in
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'history.db'}")
     monkeypatch.setenv("MODEL_PROVIDER", "openai_compatible")
     monkeypatch.setenv("OPENAI_COMPATIBLE_API_BASE", gemma)
     monkeypatch.setenv("MODEL", MODEL)

@@ -10,8 +10,8 @@ from streamlit.navigation.page import StreamlitPage
 PAGES = Path(__file__).resolve().parents[1] / "pages"
 
 
-def navigation() -> tuple[StreamlitPage, bool]:
-    """Register the pages with `st.navigation`; return the page to run and whether it is the chat."""
+def navigation() -> tuple[StreamlitPage, StreamlitPage]:
+    """Register the pages with `st.navigation`; return the page to run, and the chat page."""
     chat = st.Page(PAGES / "chat.py", title="Chat", default=True)
     page = st.navigation(
         [
@@ -20,7 +20,7 @@ def navigation() -> tuple[StreamlitPage, bool]:
             st.Page(PAGES / "models.py", title="Models"),
         ]
     )
-    return page, page.url_path == chat.url_path
+    return page, chat
 
 
 def hand_over() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import closing
 from typing import Any
 
@@ -23,6 +23,10 @@ def draw_footer(turn: Turn) -> None:
     """Status and timings under a finished, stopped or failed reply."""
     if turn.status == "stopped":
         st.caption(":orange[■ Stopped] — the partial reply is kept.")
+    if turn.status == "interrupted":
+        st.caption(
+            ":orange[■ Interrupted] — the app stopped before the reply finished; what arrived is kept."
+        )
     if turn.status == "error":
         st.error(turn.error, icon=":material/error:")
     if turn.stats:
@@ -99,12 +103,23 @@ class LiveReply:
             collapsed = True
         self._drawn = (turn.notice, len(turn.thinking) if show else 0, collapsed)
 
-    def stream(self, events: AsyncIterator[Event], turn: Turn) -> None:
+    def stream(
+        self, events: AsyncIterator[Event], turn: Turn, keep: Callable[[Turn], None] = lambda _: None
+    ) -> None:
         """Stream into the page; `turn` holds everything that arrived even if the run is stopped.
 
         Events cross from the loop in batches, a few a second for a long reply (see `update_interval`).
+        `keep(turn)` is called after each batch and at the end (history saves the reply as it streams).
         """
         with closing(runtime.batches(events, lambda: update_interval(turn), ends_text)) as batches:
-            st.write_stream(answer_chunks(batches, turn, self.redraw))
+            st.write_stream(answer_chunks(_kept(batches, turn, keep), turn, self.redraw))
+        keep(turn)
         self.redraw(turn)
         draw_footer(turn)
+
+
+def _kept(batches: Iterator[list[Event]], turn: Turn, keep: Callable[[Turn], None]) -> Iterator[list[Event]]:
+    """The batches, calling `keep(turn)` after each is folded into `turn` (as the next is asked for)."""
+    for batch in batches:
+        yield batch
+        keep(turn)

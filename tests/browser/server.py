@@ -54,7 +54,8 @@ class StreamlitApp:
     def __init__(
         self, env: dict[str, str], log: Path, root: Path = ROOT, script: str | Path = "app.py"
     ) -> None:
-        self.env = env
+        # A history database of its own, beside the log, unless the test names one.
+        self.env = env if env.get("DATABASE_URL") else {**env, "DATABASE_URL": f"sqlite:///{log.parent}/h.db"}
         self.log = log
         self.root = root
         self.script = script

@@ -1,0 +1,260 @@
+"""History: conversations saved as they stream, listed in the sidebar, reopened by the URL's `?chat=ID`.
+
+The session state stays the working copy (`turns`, `chat_id`); the store sits behind it. Writes go through
+one background writer per database (`Saver`), so neither the page's drawing nor the token stream waits on
+the database; reads (the list, opening a conversation) happen on the page, and a failure of either is
+shown in the sidebar while the chat goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+from llm.config import Settings
+from llm.conversation import Turn
+from llm.errors import LLMError
+from llm.models import PROVIDERS
+from llm.thinking import levels
+from ui.sidebar import Choice
+
+if TYPE_CHECKING:  # SQLAlchemy loads when history is first used, not on the first draw
+    from llm.saver import Saver
+    from llm.store import ChatSummary, Store
+
+PAGE = 20  # conversations listed at first, and added by "Show more"
+STALE = 5.0  # a reply not written for this long is not streaming any more (a live one is saved each second)
+CHAT = "chat"  # the query parameter
+LOCAL = "local"  # the owner without a login
+
+
+@st.cache_resource(show_spinner=False)
+def _writer(url: str | None) -> Saver:
+    """One store and one writer thread per database, shared by every session of this process."""
+    from llm.db import database_url
+    from llm.saver import Saver
+    from llm.store import Store
+
+    return Saver(Store(url or database_url()))
+
+
+def writer() -> Saver:
+    return _writer(os.environ.get("DATABASE_URL"))
+
+
+def store() -> Store:
+    return writer().store
+
+
+def owner() -> str | None:
+    """Whose history this is: the logged-in person's with Streamlit's login configured (None until they
+    log in), else the local user's."""
+    user = st.user.to_dict()
+    if user.get("is_logged_in"):
+        return str(user.get("email") or user.get("sub") or "") or None
+    return None if "is_logged_in" in user else LOCAL
+
+
+def literal(text: str) -> str:
+    """Text drawn as itself where Streamlit reads Markdown (a title comes from what a person typed)."""
+    return "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|:~$" else c for c in text)
+
+
+def _problem(text: str | None) -> None:
+    st.session_state["history_problem"] = text
+
+
+def chat_settings(choice: Choice) -> dict[str, str]:
+    """What reopening a conversation restores in the sidebar (never the key or the URL)."""
+    return {
+        "provider": choice.target.provider,
+        "model": choice.target.model,
+        "style": choice.style,
+        "level": choice.level or "",
+    }
+
+
+def _restore(settings: Settings, saved: dict[str, str]) -> Settings:
+    """Set the sidebar's widgets to a conversation's provider, model and thinking level."""
+    provider = saved.get("provider", "")
+    if provider not in PROVIDERS:
+        return settings
+    model, style, level = saved.get("model", ""), saved.get("style", ""), saved.get("level", "")
+    st.session_state["provider"] = provider
+    if model:
+        st.session_state[f"model_{provider}"] = model
+    if level and level in levels(style):  # type: ignore[arg-type]
+        st.session_state[f"thinking_{style}"] = level
+    return replace(settings, provider=provider, model=model, thinking=level or settings.thinking)
+
+
+def open_from_url(settings: Settings) -> Settings:
+    """Before the sidebar is drawn: open the conversation the URL names (a reload, a bookmark, a second tab,
+    a tab left open across a server restart). Returns the settings to draw the sidebar with."""
+    wanted = st.query_params.get(CHAT)
+    if not wanted or wanted == st.session_state.get("chat_id"):
+        return settings
+    who = owner()
+    saved = None
+    if who is not None:
+        writer().flush(2.0)  # this process may still hold its last writes for the conversation
+        try:
+            saved = store().chat(who, wanted, stale=STALE)
+            _problem(None)
+        except LLMError as err:
+            _problem(str(err))
+    if saved is None:
+        del st.query_params[CHAT]
+        st.session_state["history_notice"] = "That conversation is not in your history (deleted?)."
+        return settings
+    st.session_state.update(turns=saved.turns, chat_id=saved.id, all_messages=False)
+    return _restore(settings, saved.settings)
+
+
+def keep_url() -> None:
+    """On the chat page, the URL names the open conversation (switching pages drops query parameters)."""
+    chat_id = st.session_state.get("chat_id")
+    if chat_id and st.query_params.get(CHAT) != chat_id:
+        st.query_params[CHAT] = chat_id
+
+
+def new_chat() -> None:
+    st.session_state.update(turns=[], chat_id=None, all_messages=False)
+    st.query_params.pop(CHAT, None)
+
+
+def save(turn: Turn, choice: Choice | None = None) -> None:
+    """Queue `turn` to be written (a new conversation gets its id and its URL with its first message).
+
+    `choice`: the settings in use, stored with the conversation so that reopening it restores them.
+    """
+    who = owner()
+    if who is None:
+        return
+    chat_id = st.session_state.get("chat_id")
+    if not chat_id:
+        chat_id = st.session_state["chat_id"] = secrets.token_hex(8)
+        st.query_params[CHAT] = chat_id
+    writer().put_turn(who, chat_id, turn, chat_settings(choice) if choice else None)
+
+
+def forget(turn: Turn) -> None:
+    """Remove a reply from the saved conversation (Regenerate replaces it)."""
+    who, chat_id = owner(), st.session_state.get("chat_id")
+    if who is not None and chat_id:
+        writer().put(lambda store: store.delete_turn(who, chat_id, turn.id))
+
+
+def _call(method: str, *args: Any) -> Any:
+    """A read on the page; a failure is shown in the sidebar, and None returned."""
+    try:
+        result = getattr(store(), method)(*args)
+    except LLMError as err:
+        _problem(str(err))
+        return None
+    _problem(None)
+    return result
+
+
+def _delete(who: str, chat: ChatSummary) -> None:
+    writer().put(lambda store: store.delete(who, chat.id))
+    st.session_state["history_undo"] = chat
+    if chat.id == st.session_state.get("chat_id"):
+        new_chat()
+
+
+def _undo(who: str, chat: ChatSummary) -> None:
+    writer().put(lambda store: store.restore(who, chat.id))
+    writer().flush(2.0)
+    st.session_state["history_undo"] = None
+    st.query_params[CHAT] = chat.id
+
+
+def _rename(who: str, chat_id: str) -> None:
+    title = st.session_state.get(f"history_title_{chat_id}", "").strip()
+    if title:
+        writer().put(lambda store: store.rename(who, chat_id, title))
+        writer().flush(2.0)
+
+
+def _import(who: str) -> None:
+    upload = st.session_state.get("history_import")
+    if upload is None:
+        return
+    try:
+        chat_id = store().import_chat(who, upload.getvalue().decode("utf-8", "replace"))
+    except LLMError as err:
+        st.session_state["history_notice"] = str(err)
+        return
+    st.session_state["history_notice"] = None
+    st.query_params[CHAT] = chat_id
+
+
+def _more(shown: int) -> None:
+    st.session_state["history_shown"] = shown
+
+
+def _current_menu(who: str, chat: ChatSummary) -> None:
+    with st.popover("Rename or delete", icon=":material/edit:", width="stretch"):
+        st.text_input("Title", chat.title, key=f"history_title_{chat.id}", max_chars=200)
+        st.button("Rename", key="history_rename", on_click=_rename, args=(who, chat.id))
+        st.button(
+            "Delete", key="history_delete", on_click=_delete, args=(who, chat), icon=":material/delete:"
+        )
+
+
+def draw(chat_page: StreamlitPage) -> None:
+    """The History section of the sidebar: search, the conversations newest first, rename, delete, import."""
+    who = owner()
+    with st.sidebar:
+        st.subheader("History")
+        if who is None:
+            st.caption("Log in to keep your conversations; each person sees only their own.")
+            st.button("Log in", key="history_login", on_click=st.login)
+            return
+        problem = writer().problem or st.session_state.get("history_problem")
+        if problem:
+            st.warning(problem, icon=":material/database:")
+        if notice := st.session_state.pop("history_notice", None):
+            st.info(notice)
+        if undo := st.session_state.get("history_undo"):
+            st.caption(f"Deleted “{literal(undo.title)}”.")
+            st.button(
+                "Undo", key="history_undo_button", on_click=_undo, args=(who, undo), icon=":material/undo:"
+            )
+        search = st.text_input(
+            "Search conversations", key="history_search", placeholder="Search", label_visibility="collapsed"
+        )
+        shown = st.session_state.get("history_shown", PAGE)
+        chats: list[ChatSummary] = _call("chats", who, search.strip(), shown + 1) or []
+        current = st.session_state.get("chat_id")
+        for chat in chats[:shown]:
+            st.page_link(
+                chat_page,
+                label=literal(chat.title),
+                query_params={CHAT: chat.id},
+                icon=":material/chat_bubble:" if chat.id == current else ":material/chat_bubble_outline:",
+                width="stretch",
+            )
+        if len(chats) > shown:
+            st.button("Show more", key="history_more", on_click=_more, args=(shown + PAGE,))
+        elif not chats:
+            st.caption(
+                "No conversation matches." if search.strip() else "Conversations you have appear here."
+            )
+        mine = next((c for c in chats if c.id == current), None)
+        if mine is not None:
+            _current_menu(who, mine)
+        st.file_uploader(
+            "Import a conversation (JSON export)",
+            type=["json"],
+            key="history_import",
+            on_change=_import,
+            args=(who,),
+            max_upload_size=20,
+        )
