@@ -150,9 +150,12 @@ class Stats:
 
         thinking_started, thinking_ended = number("thinking_started_s"), number("thinking_ended_s")
         ended, thinking = number("total_s"), number("thinking_s")
-        if thinking is not None and thinking_started is None:  # an export made before the offsets were kept
+        legacy = "thinking_started_s" not in figures  # exported before the offsets were kept
+        if thinking is not None and legacy:
             thinking_started = number("first_token_s") or 0.0
-        if thinking is not None and thinking_started is not None and thinking_ended is None and ended is None:
+        # thinking still open when exported stops where it was (else it would run on the clock of today)
+        open_or_legacy = thinking_ended is None and (legacy or ended is None)
+        if thinking is not None and thinking_started is not None and open_or_legacy:
             thinking_ended = thinking_started + thinking
         reason = figures.get("finish_reason")
         return cls(
