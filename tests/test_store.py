@@ -18,7 +18,7 @@ from llm.db import REPO, SCHEMA_VERSION, chats, database_url
 from llm.errors import ImportFailed, StoreError
 from llm.events import Stats
 from llm.saver import Saver
-from llm.store import TITLE_CHARS, Store
+from llm.store import TITLE_CHARS, SavedChat, Store
 from llm.stream import ChatRequest, Target
 from tests.postgres import Cluster, cluster, free_port
 
@@ -45,6 +45,12 @@ def store(url: str) -> Iterator[Store]:
     made.migrate()
     yield made
     made.close()
+
+
+def opened(store: Store, chat_id: str, owner: str = ME, stale: float = 15.0) -> SavedChat:
+    saved = store.chat(owner, chat_id, stale)
+    assert saved is not None, f"chat {chat_id} not found"
+    return saved
 
 
 def ask(store: Store, chat_id: str, question: str, answer: str = "ok", owner: str = ME) -> None:
@@ -77,7 +83,7 @@ def test_migrate_is_idempotent_and_keeps_a_version(url: str) -> None:
     stores[0].migrate()
     assert [s.schema_version() for s in stores] == [SCHEMA_VERSION] * 3
     ask(stores[1], "c1", "still works")
-    assert len(stores[2].chat(ME, "c1").turns) == 2
+    assert len(opened(stores[2], "c1").turns) == 2
 
 
 def test_chats_are_listed_newest_first_and_titled_by_the_first_message(store: Store) -> None:
@@ -93,7 +99,7 @@ def test_chats_are_listed_newest_first_and_titled_by_the_first_message(store: St
     ask(store, "a", "a follow-up")  # the title stays, the chat moves to the top
     assert next((c.id, c.title) for c in store.chats(ME)) == ("a", "Why is the sky blue?")
     store.rename(ME, "b", "Slow explanation")
-    assert store.chat(ME, "b").title == "Slow explanation"
+    assert opened(store, "b").title == "Slow explanation"
     assert store.count_chats(ME) == 3 and [c.id for c in store.chats(ME, limit=2, offset=1)] == ["c", "b"]
 
 
@@ -115,7 +121,7 @@ def test_delete_hides_a_chat_and_restore_brings_it_back(store: Store) -> None:
     store.delete(ME, "drop")
     assert [c.id for c in store.chats(ME)] == ["keep"] and store.chat(ME, "drop") is None
     store.restore(ME, "drop")
-    assert {c.id for c in store.chats(ME)} == {"keep", "drop"} and len(store.chat(ME, "drop").turns) == 2
+    assert {c.id for c in store.chats(ME)} == {"keep", "drop"} and len(opened(store, "drop").turns) == 2
     store.delete(ME, "drop")
     assert store.purge_deleted(ME, older_than=time.time() + 1) == 1
     store.restore(ME, "drop")
@@ -129,38 +135,39 @@ def test_owners_see_only_their_own_history(store: Store) -> None:
     assert store.chat(ME, "theirs") is None and store.chats(ME, search="their") == []
     store.rename(ME, "theirs", "hijacked")
     store.delete(ME, "theirs")
-    store.delete_turn(ME, "theirs", store.chat(OTHER, "theirs").turns[0].id)
+    store.delete_turn(ME, "theirs", opened(store, "theirs", owner=OTHER).turns[0].id)
     with pytest.raises(StoreError, match="belongs to someone else") as raised:
         store.save_turn(ME, "theirs", Turn("user", "sneaked in"))
     assert not raised.value.retryable
-    theirs = store.chat(OTHER, "theirs")
+    theirs = opened(store, "theirs", owner=OTHER)
     assert theirs.title == "their secret" and [t.content for t in theirs.turns] == ["their secret", "ok"]
 
 
 def test_a_streaming_reply_is_updated_in_place_then_completed(store: Store) -> None:
     question = Turn("user", "Count to 50")
     store.save_turn(ME, "s", question, settings={"provider": "Ollama", "model": "qwen3:8b", "thinking": "On"})
-    answer = Turn("assistant", status="streaming", settings={"model": "qwen3:8b"}, stats=Stats())
+    stats = Stats()
+    answer = Turn("assistant", status="streaming", settings={"model": "qwen3:8b"}, stats=stats)
     for i in range(50):
         answer.content += f"{i} "
         store.save_turn(ME, "s", answer)
-        assert store.chat(ME, "s").turns[-1].content == answer.content
+        assert opened(store, "s").turns[-1].content == answer.content
     answer.status = "complete"
-    answer.stats.completion_tokens = 50
-    answer.stats.end()
+    stats.completion_tokens = 50
+    stats.end()
     store.save_turn(ME, "s", answer)
-    saved = store.chat(ME, "s")
+    saved = opened(store, "s")
     assert saved.settings == {"provider": "Ollama", "model": "qwen3:8b", "thinking": "On"}
     assert [(t.id, t.role, t.status) for t in saved.turns] == [
         (question.id, "user", "complete"),
         (answer.id, "assistant", "complete"),
     ]
     assert saved.turns[1].content == answer.content and saved.turns[1].settings == {"model": "qwen3:8b"}
-    assert saved.turns[1].stats.as_dict() == answer.stats.as_dict()
+    assert saved.turns[1].stats is not None and saved.turns[1].stats.as_dict() == stats.as_dict()
     store.delete_turn(ME, "s", answer.id)  # Regenerate drops the last answer
-    assert [t.id for t in store.chat(ME, "s").turns] == [question.id]
+    assert [t.id for t in opened(store, "s").turns] == [question.id]
     store.set_settings(ME, "s", {"model": "gpt-oss:20b"})
-    assert store.chat(ME, "s").settings == {"model": "gpt-oss:20b"}
+    assert opened(store, "s").settings == {"model": "gpt-oss:20b"}
 
 
 def test_two_writers_on_one_chat_keep_every_turn(url: str, store: Store) -> None:
@@ -183,7 +190,7 @@ def test_two_writers_on_one_chat_keep_every_turn(url: str, store: Store) -> None
     for t in threads:
         t.join()
     assert not failures, failures
-    contents = [t.content for t in store.chat(ME, "shared").turns]
+    contents = [t.content for t in opened(store, "shared").turns]
     assert sorted(contents) == sorted(f"{n}{i}" for n in "ab" for i in range(25))
     for name in "ab":  # each writer's turns in the order it wrote them
         assert [c for c in contents if c[0] == name] == [f"{name}{i}" for i in range(25)]
@@ -196,10 +203,11 @@ def test_a_reply_left_streaming_comes_back_interrupted(store: Store) -> None:
     thinking = Stats(started=time.monotonic() - 2, first_token=time.monotonic() - 1)
     thinking.thinking_started = thinking.first_token
     store.save_turn(ME, "k", Turn("assistant", "Once upon", "plot…", "streaming", stats=thinking))
-    assert store.chat(ME, "k").turns[1].status == "streaming", "still being written: not stale yet"
+    assert opened(store, "k").turns[1].status == "streaming", "still being written: not stale yet"
     time.sleep(0.05)
-    cut = store.chat(ME, "k", stale=0.01).turns[1]
+    cut = opened(store, "k", stale=0.01).turns[1]
     assert (cut.status, cut.content, cut.thinking) == ("interrupted", "Once upon", "plot…")
+    assert cut.stats is not None
     seconds = cut.stats.thinking_seconds
     time.sleep(0.05)
     assert seconds is not None and 0.9 < seconds < 5 and cut.stats.thinking_seconds == seconds, "frozen"
@@ -217,12 +225,12 @@ def test_import_round_trips_exactly(store: Store) -> None:
     ]
     exported = to_json(turns, settings)
     chat_id = store.import_chat(ME, exported)
-    saved = store.chat(ME, chat_id)
+    saved = opened(store, chat_id)
     assert saved.title == "Why is the sky blue?" and saved.settings == settings
     assert to_json(saved.turns, saved.settings) == exported
     again = store.import_chat(ME, exported)  # the same file twice: two chats
     assert again != chat_id and store.count_chats(ME) == 2
-    assert to_json(store.chat(ME, again).turns, settings) == exported
+    assert to_json(opened(store, again).turns, settings) == exported
 
 
 @pytest.mark.parametrize(
@@ -295,12 +303,12 @@ def test_ten_thousand_chats_list_the_newest_page(url: str, store: Store) -> None
     with engine.begin() as conn:
         conn.execute(insert(chats), rows)
     engine.dispose()
-    mine = [r["id"] for r in reversed(rows) if r["owner"] == ME and r["deleted"] is None]
+    mine = [str(r["id"]) for r in reversed(rows) if r["owner"] == ME and r["deleted"] is None]
     assert len(mine) > 10_000
     assert [c.id for c in store.chats(ME)] == mine[:50]
     assert [c.id for c in store.chats(ME, offset=50)] == mine[50:100]
     assert store.count_chats(ME) == len(mine)
-    titles = {r["id"]: r["title"] for r in rows}
+    titles = {str(r["id"]): str(r["title"]) for r in rows}
     found = [i for i in mine if "chat 1999" in titles[i]]
     assert [c.id for c in store.chats(ME, search="chat 1999")] == found and len(found) == 5
 
@@ -369,7 +377,7 @@ def test_the_saver_writes_in_order_and_coalesces_a_streaming_reply(url: str) -> 
     assert store.written[0] == ("user", "Count"), "the question is written before the reply"
     assert store.written[-1] == ("assistant", answer.content)
     assert 2 <= len(store.written) <= 2 + queued_in / 0.1 + 2, "updates of one turn are coalesced"
-    saved = store.chat(ME, "z")
+    saved = opened(store, "z")
     assert saved.title == "Counting" and saved.settings == {"model": "qwen3:8b"}
     assert [(t.role, t.status, t.content) for t in saved.turns] == [
         ("user", "complete", "Count"),
@@ -400,7 +408,7 @@ def test_the_saver_reports_a_database_down_and_writes_everything_once_it_is_up()
         down.start()
         assert saver.flush(30), "written once the database is back (retries back off to 15 s at most)"
         assert saver.problem is None
-        saved = store.chat(ME, "d")
+        saved = opened(store, "d")
         assert [(t.content, t.status) for t in saved.turns] == [
             ("Are you saving this?", "complete"),
             ("Not yet, but soon.", "complete"),
