@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from llm import ollama, rest
-from llm.errors import LLMError, ServerUnreachable
-from llm.models import PROVIDERS, ModelInfo
+from llm.errors import LLMError, ServerUnreachable, bad_base_url
+from llm.models import DEFAULT_COMPATIBLE_BASE, PROVIDERS, ModelInfo
 
 
 def compatible_models(base: str, api_key: str | None = None) -> list[ModelInfo]:
     """Models an OpenAI-compatible server lists at `GET {base}/models` (LM Studio, llama.cpp, vLLM)."""
+    if problem := rest.url_problem(base):
+        raise bad_base_url(base, problem, "base URL", DEFAULT_COMPATIBLE_BASE)
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:
         response = rest.call("GET", base.rstrip("/") + "/models", headers=headers, timeout=5.0)

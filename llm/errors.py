@@ -6,8 +6,10 @@ Third-party exceptions are translated here, at one boundary (`translate`), never
 from __future__ import annotations
 
 import asyncio
+import re
 
-from llm.models import DEFAULT_OLLAMA_BASE
+from llm.models import DEFAULT_COMPATIBLE_BASE, DEFAULT_OLLAMA_BASE
+from llm.rest import url_problem
 
 
 class LLMError(Exception):
@@ -76,6 +78,33 @@ class StreamBroken(LLMError):
 class ConfigError(LLMError):
     title = "Bad setting"
 
+    def __init__(self, message: str, *, status: int | None = None, problems: list[str] | None = None) -> None:
+        super().__init__(message, status=status)
+        self.problems = problems or [message]
+
+
+class SignInNeeded(LLMError):
+    """An Ollama cloud model (`…-cloud`) on a server that is not signed in to ollama.com: 401."""
+
+    title = "Ollama sign-in needed"
+
+
+def ollama_signin_needed(model: str, base_url: str, signin_url: str = "") -> SignInNeeded:
+    what = f"`{model}` is an Ollama cloud model and" if model else "This is an Ollama cloud model and"
+    link = f" (or open {signin_url})" if signin_url else ""
+    return SignInNeeded(
+        f"{what} the Ollama server at {base_url} is not signed in to ollama.com. Run `ollama signin` on "
+        f"the machine that runs Ollama{link}, then try again. No API key is needed.",
+        status=401,
+    )
+
+
+def bad_base_url(url: str, problem: str, setting: str, example: str) -> ConfigError:
+    """A base URL that is not the http(s) address of a server (e.g. `file:///etc/passwd`)."""
+    return ConfigError(
+        f"The {setting} `{url}` cannot be used: {problem}. Enter the server's address, e.g. {example}."
+    )
+
 
 class StoreError(LLMError):
     """The history database failed: the chat goes on, the history is not saved until it recovers."""
@@ -113,6 +142,12 @@ def _server_message(exc: BaseException) -> str:
         if marker in text:
             text = text.rsplit(marker, 1)[1]
     return text.strip().rstrip("\"'}").strip() or type(exc).__name__
+
+
+def _signin_url(exc: BaseException) -> str:
+    """The `signin_url` of Ollama's 401 body, when the exception's text carries it."""
+    match = re.search(r"https://ollama\.com/connect\?[^\s\"'\\}]+", str(exc))
+    return match.group(0) if match else ""
 
 
 def _connection_failed(exc: BaseException, *kinds: type[BaseException]) -> bool:
@@ -162,6 +197,11 @@ def translate(
         )
     is_ollama = provider == "ollama"
     where = base_url or provider
+    if base_url and (problem := url_problem(base_url)):
+        setting = "Ollama URL" if is_ollama else "base URL"
+        return bad_base_url(
+            base_url, problem, setting, DEFAULT_OLLAMA_BASE if is_ollama else DEFAULT_COMPATIBLE_BASE
+        )
     if isinstance(exc, lx.MidStreamFallbackError) and original is not None:
         return translate(original, provider=provider, model=model, base_url=base_url, key_var=key_var)
     if isinstance(exc, (asyncio.TimeoutError, lx.Timeout)):
@@ -176,6 +216,9 @@ def translate(
         return ServerUnreachable(
             f"Could not connect to {where} ({detail}). Check the address and your network, then try again."
         )
+    if is_ollama and (isinstance(exc, lx.AuthenticationError) or status == 401):
+        # Ollama itself has no API keys: its 401 is a cloud model on a server not signed in to ollama.com
+        return ollama_signin_needed(model, where, _signin_url(exc))
     if isinstance(exc, lx.AuthenticationError) or status in (401, 403):
         var = key_var or "the provider's API key"
         return AuthFailed(

@@ -96,6 +96,10 @@ class ModelInfo:
     parameter_size: str = ""
     quantization: str = ""
     size: int = 0  # bytes on disk
+    # Ollama reads this model's replies as OpenAI's harmony format (the gpt-oss family): the only models
+    # whose `think` takes "low"/"medium"/"high". Known from `/api/show` (see `uses_harmony`), never the name.
+    harmony: bool = False
+    context_length: int | None = None  # the most tokens of context it takes (`/api/show`), when known
 
     @property
     def label(self) -> str:
@@ -112,8 +116,18 @@ def human_bytes(n: float) -> str:
     return f"{n:.1f} TB"
 
 
-def is_gpt_oss(name: str, family: str = "") -> bool:
-    return family == "gptoss" or bool(re.search(r"(^|/)gpt-oss", name))
+HARMONY_FAMILIES = ("gptoss", "gpt-oss")
+
+
+def uses_harmony(family: str, template: str) -> bool:
+    """Ollama's own test (server/routes.go `shouldUseHarmony`): family gptoss and harmony's tags in the
+    template. A model merely named "gpt-oss-…" is not one, and Ollama answers 400 to a string `think`."""
+    return family in HARMONY_FAMILIES and "<|start|>" in template and "<|end|>" in template
+
+
+def is_gpt_oss_id(name: str) -> bool:
+    """A cloud provider's gpt-oss model id (`openai/gpt-oss-120b`): those ids are the provider's own."""
+    return bool(re.search(r"(^|/)gpt-oss", name))
 
 
 _OPENAI_REASONING = re.compile(r"^(o\d|gpt-5)")
@@ -122,13 +136,13 @@ _GEMINI_THINKING = re.compile(r"gemini-(2\.5|3)")
 
 
 def thinking_style(info: ModelInfo) -> Style:
-    """How a model thinks, from its provider, its reported capabilities and its name."""
+    """How a model thinks: for Ollama from what `/api/show` reports, for cloud providers from the model id."""
     name = info.name.lower()
     match info.provider:
         case "ollama":
             if "thinking" not in info.capabilities:
                 return "none"
-            return "ollama-effort" if is_gpt_oss(name, info.family) else "ollama-toggle"
+            return "ollama-effort" if info.harmony else "ollama-toggle"
         case "openai":
             return "openai-effort" if _OPENAI_REASONING.search(name) else "none"
         case "anthropic":
@@ -138,7 +152,7 @@ def thinking_style(info: ModelInfo) -> Style:
         case "groq" | "openrouter":
             return (
                 "openai-effort"
-                if is_gpt_oss(name) or _OPENAI_REASONING.search(name.split("/")[-1])
+                if is_gpt_oss_id(name) or _OPENAI_REASONING.search(name.split("/")[-1])
                 else "none"
             )
     return "none"

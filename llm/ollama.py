@@ -15,16 +15,25 @@ from llm.errors import (
     ModelNotFound,
     ServerError,
     ServerUnreachable,
+    bad_base_url,
     ollama_model_missing,
+    ollama_signin_needed,
     ollama_unreachable,
 )
-from llm.models import ModelInfo
+from llm.models import DEFAULT_OLLAMA_BASE, ModelInfo, uses_harmony
 from llm.pull import PullProgress, human_duration
 
 NEVER = 365 * 86400.0  # seconds: an expiry further away than this means keep_alive -1
 
 
+def check_base(base: str) -> None:
+    """Refuse an Ollama URL that is not http(s) with a host: urllib would read `file:///etc/passwd#`."""
+    if problem := rest.url_problem(base):
+        raise bad_base_url(base, problem, "Ollama URL", DEFAULT_OLLAMA_BASE)
+
+
 def _call(base: str, method: str, path: str, body: dict[str, Any] | None = None) -> rest.Response:
+    check_base(base)
     try:
         response = rest.call(method, base.rstrip("/") + path, body)
     except rest.Unreachable:
@@ -51,6 +60,8 @@ def _raise_for(response: rest.Response, base: str, model: str) -> None:
     if response.ok:
         return
     detail = _detail(response)
+    if response.status == 401:
+        raise ollama_signin_needed(model, base, _signin_url(response))
     if response.status == 404:
         raise ollama_model_missing(model) if model else LLMError(f"{base}: {detail}", status=404)
     if response.status >= 500:
@@ -66,16 +77,33 @@ def _detail(response: rest.Response) -> str:
         return response.text
 
 
+def _signin_url(response: rest.Response) -> str:
+    """The page that signs this Ollama server in to ollama.com, from a 401's body."""
+    try:
+        return str(response.json().get("signin_url") or "")
+    except (ValueError, AttributeError):
+        return ""
+
+
 def _info(entry: dict[str, Any], capabilities: frozenset[str] = frozenset()) -> ModelInfo:
     details = entry.get("details") or {}
+    family = details.get("family", "")
     return ModelInfo(
         name=entry.get("name") or entry.get("model", ""),
         capabilities=capabilities or frozenset(entry.get("capabilities") or ()),
-        family=details.get("family", ""),
+        family=family,
         parameter_size=details.get("parameter_size", ""),
         quantization=details.get("quantization_level", ""),
         size=int(entry.get("size") or 0),
+        harmony=uses_harmony(family, str(entry.get("template") or "")),
+        context_length=_context_length(entry.get("model_info") or {}),
     )
+
+
+def _context_length(model_info: dict[str, Any]) -> int | None:
+    """`model_info["<arch>.context_length"]`, arch being `general.architecture` (`/api/show` only)."""
+    length = model_info.get(f"{model_info.get('general.architecture')}.context_length")
+    return length if isinstance(length, int) and not isinstance(length, bool) and length > 0 else None
 
 
 def list_models(base: str) -> list[ModelInfo]:
@@ -85,7 +113,7 @@ def list_models(base: str) -> list[ModelInfo]:
 
 
 def show(base: str, model: str) -> ModelInfo:
-    """One model with its capabilities (`POST /api/show`)."""
+    """One model with its capabilities and whether it is of the gpt-oss family (`POST /api/show`)."""
     data = _data(base, "POST", "/api/show", {"model": model})
     return _info({"name": model, **data}, frozenset(data.get("capabilities") or ()))
 
@@ -98,6 +126,7 @@ class Loaded:
     size: int  # bytes in memory, GPU and CPU together
     size_vram: int  # bytes of it on the GPU
     expires_at: datetime | None  # when Ollama unloads it; None when the server did not say
+    context_length: int = 0  # tokens of context it was loaded with (`num_ctx`); 0 when not reported
 
     @property
     def processor(self) -> str:
@@ -137,6 +166,7 @@ def loaded(base: str) -> list[Loaded]:
             int(e.get("size") or 0),
             int(e.get("size_vram") or 0),
             parse_time(e.get("expires_at")),
+            int(e.get("context_length") or 0),
         )
         for e in entries
     ]
@@ -148,8 +178,13 @@ def unload(base: str, model: str) -> None:
 
 
 def delete(base: str, model: str) -> None:
-    """Remove an installed model and its files (`DELETE /api/delete`)."""
+    """Unload a model, then remove it and its files (`DELETE /api/delete`).
+
+    Ollama's delete never touches a loaded model (server/routes.go DeleteHandler): it would stay listed
+    in memory, and unloading it afterwards fails, since its manifest is gone. Unloading first frees it.
+    """
     try:
+        unload(base, model)
         _call(base, "DELETE", "/api/delete", {"model": model})
     except ModelNotFound:
         raise ModelNotFound(f"`{model}` is not installed on {base} (already removed?).", status=404) from None
@@ -171,14 +206,17 @@ NETWORK_WORDS = (
 
 def pull(base: str, model: str) -> Iterator[PullProgress]:
     """Stream `POST /api/pull` progress up to "success"; raise `LLMError` for a missing model or a failure."""
+    check_base(base)
     status = ""
     try:
         with rest.opened(
             "POST", base.rstrip("/") + "/api/pull", {"model": model, "stream": True}, timeout=PULL_TIMEOUT
         ) as response:
             if not 200 <= response.status < 300:
-                detail = _detail(rest.Response(response.status, response.read()))
-                raise pull_error(model, detail, response.status)
+                answer = rest.Response(response.status, response.read())
+                if answer.status == 401:
+                    raise ollama_signin_needed(model, base, _signin_url(answer))
+                raise pull_error(model, _detail(answer), response.status)
             for line in response:
                 if not line.strip():
                     continue

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 TIMEOUT = 10.0  # seconds, for connecting and for each read
 
@@ -25,6 +26,24 @@ NO_ANSWER = (OSError, http.client.HTTPException)
 
 class Unreachable(Exception):
     """No answer came: nothing listens there, the connection failed, or it timed out."""
+
+
+class BadURL(ValueError):
+    """Not an http(s) URL naming a host. urllib would open `file://` and `ftp://` URLs as well."""
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` is not the http(s) address of a server, or None when it is one."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port that is not a number raises ValueError here)
+    except ValueError:
+        return "it is not a valid URL"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "it must start with http:// or https://"
+    if not parts.hostname:
+        return "it names no host"
+    return None
 
 
 @dataclass(frozen=True)
@@ -54,8 +73,11 @@ def opened(
 ) -> Iterator[http.client.HTTPResponse]:
     """An open response of any status (`.status`, `.read()`, lines by iterating); `Unreachable` if none.
 
-    Reading it can still raise one of `NO_ANSWER` when the connection breaks off.
+    Reading it can still raise one of `NO_ANSWER` when the connection breaks off. `BadURL` for a URL that
+    is not http(s): callers check their base URL first, this is the last line of defence.
     """
+    if problem := url_problem(url):
+        raise BadURL(f"{url!r}: {problem}")
     sent = {"Accept": "application/json", **(headers or {})}
     data = None
     if body is not None:

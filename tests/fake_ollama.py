@@ -34,6 +34,17 @@ STATUS_FAULTS = {
 STREAM_FAULTS = ("drop", "stall", "slow_first_byte", "error_line")
 MID_STREAM_ERROR = "an error was encountered while running the model: unexpected EOF"
 PULL_MISSING = "pull model manifest: file does not exist"
+# server/routes.go (ChatHandler): a cloud model (name tagged `-cloud`, run on ollama.com) on a server that has
+# not run `ollama signin` is refused with 401 and the URL that signs this server in.
+CLOUD_SUFFIX = "-cloud"
+SIGNIN_URL = "https://ollama.com/connect?name=fake-host&key=ZmFrZS1wdWJsaWMta2V5"
+# server/routes.go (shouldUseHarmony): the gpt-oss family, told by details.family and harmony's tags in the
+# template, never by the model's name.
+HARMONY_FAMILIES = ("gptoss", "gpt-oss")
+HARMONY_TEMPLATE = (
+    "<|start|>system<|message|>{{ .System }}<|end|>{{- range .Messages }}<|start|>{{ .Role }}<|message|>"
+    "{{ .Content }}<|end|>{{- end }}<|start|>assistant"
+)
 MODIFIED_AT = "2025-10-01T12:00:00.000000Z"
 DEFAULT_KEEP_ALIVE = 300.0
 CONTEXT_LENGTH = 32768
@@ -171,15 +182,43 @@ def _keep_alive_seconds(value: object) -> float:
     return float(match[1]) * KEEP_ALIVE_UNITS[match[2] or "s"]
 
 
+def _template(model: FakeModel) -> str:
+    """The model's chat template: harmony's tags for the gpt-oss family, a plain one otherwise."""
+    tools = "{{- if .Tools }}Tools: {{ .Tools }}{{ end }}" if "tools" in model.capabilities else ""
+    return tools + (HARMONY_TEMPLATE if model.family in HARMONY_FAMILIES else "{{ .Prompt }}")
+
+
+def _harmony(model: FakeModel) -> bool:
+    """server/routes.go shouldUseHarmony: family gptoss (or gpt-oss) and a template with harmony's tags."""
+    template = _template(model)
+    return model.family in HARMONY_FAMILIES and "<|start|>" in template and "<|end|>" in template
+
+
+def _cloud(model: FakeModel) -> bool:
+    return model.name.endswith(CLOUD_SUFFIX)
+
+
+def _unloads(keep_alive: object) -> bool:
+    return keep_alive is not None and _keep_alive_seconds(keep_alive) == 0
+
+
 def _think_error(name: str, model: FakeModel, think: object) -> str | None:
-    """The 400 message Ollama gives for this think value, if any."""
+    """The 400 message Ollama gives for this think value, if any, checked in Ollama's order.
+
+    api/types.go (ThinkValue.UnmarshalJSON): only true, false, "low", "medium" and "high" parse at all.
+    server/routes.go (ChatHandler): a truthy think to a model without the thinking capability is refused
+    (false is accepted); then a string is refused unless the model is of the gpt-oss (harmony) family.
+    """
     if think is None:
         return None
-    if not isinstance(think, bool | str) or (isinstance(think, str) and think not in THINK_LEVELS):
-        shown = think if isinstance(think, str) else json.dumps(think)
-        return f'invalid think value: "{shown}" (must be "high", "medium", "low", true, or false)'
-    if "thinking" not in model.capabilities:
+    if isinstance(think, str) and think not in THINK_LEVELS:
+        return f'invalid think value: "{think}" (must be "high", "medium", "low", true, or false)'
+    if not isinstance(think, bool | str):
+        return 'think must be a boolean or string ("high", "medium", "low", true, or false)'
+    if "thinking" not in model.capabilities and think is not False:
         return f'"{name}" does not support thinking'
+    if isinstance(think, str) and not _harmony(model):
+        return f'think value "{think}" is not supported for this model'
     return None
 
 
@@ -276,7 +315,8 @@ class FakeOllama:
         self.requests: list[Recorded] = []
         self.port = port
         self._faults: list[_Fault] = []
-        self._loaded: dict[str, datetime] = {}
+        self._loaded: dict[str, tuple[FakeModel, datetime, int]] = {}  # name -> model, expiry, num_ctx
+        self.signed_in = False  # `ollama signin` done: cloud models (`…-cloud`) answer instead of 401
         self._connections: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -370,25 +410,27 @@ class FakeOllama:
                     return fault
         return None
 
-    def _mark_loaded(self, model: FakeModel, keep_alive: object) -> None:
+    def _mark_loaded(self, model: FakeModel, keep_alive: object, num_ctx: int | None = None) -> None:
         seconds = DEFAULT_KEEP_ALIVE if keep_alive is None else _keep_alive_seconds(keep_alive)
         expires = datetime.now(UTC) + timedelta(seconds=seconds if seconds >= 0 else 100 * 365 * 86400)
         with self._lock:
             self._loaded.pop(model.name, None)
-            self._loaded[model.name] = expires
+            self._loaded[model.name] = (model, expires, num_ctx or _window(model, {}))
 
     def _unload(self, model: FakeModel) -> None:
         with self._lock:
             self._loaded.pop(model.name, None)
 
     def _running(self) -> list[dict]:
+        """server/routes.go (PsHandler): every runner the scheduler holds, installed or not, longest-lived
+        first, with `context_length` (the window it was loaded with, options.num_ctx)."""
         now = datetime.now(UTC)
         with self._lock:
-            loaded = {name: expires for name, expires in self._loaded.items() if expires > now}
+            live = [entry for entry in self._loaded.values() if entry[1] > now]
+        loaded = sorted(live, key=lambda entry: entry[1], reverse=True)
         return [
-            {**_listing(m), "expires_at": _rfc3339(loaded[m.name]), "size_vram": m.size}
-            for m in self.models
-            if m.name in loaded
+            {**_listing(m), "expires_at": _rfc3339(expires), "size_vram": m.size, "context_length": num_ctx}
+            for m, expires, num_ctx in loaded
         ]
 
     def _install(self, model: FakeModel) -> None:
@@ -399,9 +441,10 @@ class FakeOllama:
                 self.models.append(model)
 
     def _delete(self, model: FakeModel) -> None:
+        """server/routes.go (DeleteHandler) removes the manifest and layers and never asks the scheduler:
+        a loaded model stays in /api/ps, and unloading it afterwards answers 404 (its manifest is gone)."""
         with self._lock:
             self.models.remove(model)
-            self._loaded.pop(model.name, None)
 
 
 class _Server(ThreadingHTTPServer):
@@ -554,13 +597,12 @@ class _Handler(BaseHTTPRequestHandler):
         if model is None:
             self._not_found(name)
             return
-        tools = "{{- if .Tools }}Tools: {{ .Tools }}{{ end }}" if "tools" in model.capabilities else ""
         self._send_json(
             200,
             {
                 "modelfile": f'# Modelfile generated by "ollama show"\nFROM {model.name}\n',
                 "parameters": "",
-                "template": tools + "{{ .Prompt }}",
+                "template": _template(model),
                 "details": _details(model),
                 "model_info": {
                     "general.architecture": model.family,
@@ -584,6 +626,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(400, {"error": "model is required"})
         elif model is None:
             self._not_found(name)
+        elif _cloud(model) and not self.fake.signed_in and (messages or not _unloads(body.get("keep_alive"))):
+            # server/routes.go (ChatHandler): unloading is answered here; anything else goes to ollama.com
+            self._send_json(401, {"error": "unauthorized", "signin_url": SIGNIN_URL})
         elif not messages:
             self._load_or_unload(name, model, body.get("keep_alive"))
         elif error := _think_error(name, model, body.get("think")):
@@ -593,7 +638,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _load_or_unload(self, name: str, model: FakeModel, keep_alive: object) -> None:
         """Answer a chat without messages: Ollama loads the model, or unloads it when keep_alive is 0."""
-        unload = keep_alive is not None and _keep_alive_seconds(keep_alive) == 0
+        unload = _unloads(keep_alive)
         if unload:
             self.fake._unload(model)
         else:
@@ -614,7 +659,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.kind == "slow_first_byte":
             self.fake._sleep(fault.seconds)
             fault = None
-        self.fake._mark_loaded(model, body.get("keep_alive"))
+        self.fake._mark_loaded(model, body.get("keep_alive"), _window(model, body.get("options") or {}))
         started = time.monotonic()
         pieces, reason = _pieces(model, body)
         prompt_tokens = self._fill_window(model, body["messages"], body.get("options") or {})
@@ -689,9 +734,11 @@ class _Handler(BaseHTTPRequestHandler):
         if model is None:
             yield {"error": PULL_MISSING}
             return
+        # server/download.go (downloadBlob): a layer already on disk is one line with completed == total
+        steps = (5,) if model in self.fake.models else range(1, 6)
         for layer, total in enumerate((model.size - 487, 487)):
             digest = _digest(model, f"/layer{layer}")
-            for step in range(1, 6):
+            for step in steps:
                 yield {
                     "status": f"pulling {digest[:12]}",
                     "digest": f"sha256:{digest}",
@@ -732,6 +779,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(
                 404, {"error": {"message": f"model '{name}' not found", "type": "not_found_error"}}
             )
+            return
+        if _cloud(model) and not self.fake.signed_in:
+            # middleware/openai.go (writeError) keeps the 401 and the words, not the signin_url
+            self._send_json(401, {"error": {"message": "unauthorized", "type": "api_error"}})
             return
         max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
         # openai/openai.go (FromChatRequest) forces top_p 1.0, and temperature 1.0 when none is sent,

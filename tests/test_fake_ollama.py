@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.fake_ollama import FakeOllama
+from tests.fake_ollama import SIGNIN_URL, FakeModel, FakeOllama
 
 
 @pytest.fixture
@@ -84,7 +84,6 @@ def test_chat_streams_thinking_then_answer_then_done(client: httpx.Client, fake:
     [
         ("qwen3:8b", {}, True),
         ("qwen3:8b", {"think": False}, False),
-        ("qwen3:8b", {"think": "high"}, True),
         ("gpt-oss:20b", {"think": False}, True),
         ("gpt-oss:20b", {"think": "low"}, True),
         ("llama3.2:3b", {}, False),
@@ -209,3 +208,78 @@ def test_stop_returns_fast_during_a_stall(client: httpx.Client, fake: FakeOllama
         assert time.monotonic() - started < 3
         with pytest.raises(httpx.RemoteProtocolError):
             list(lines)
+
+
+CUSTOM = FakeModel("gpt-oss-x:latest", ["completion", "thinking"], "llama", "8.0B")  # named like gpt-oss
+CLOUD = FakeModel("gpt-oss:120b-cloud", ["completion", "tools", "thinking"], "gptoss", "116.8B", size=384)
+
+
+def test_think_false_is_accepted_by_a_model_that_cannot_think(client: httpx.Client) -> None:
+    thinking, answer = split(stream_lines(client, "/api/chat", chat_body("llama3.2:3b", think=False)))
+    assert (thinking, answer) == ("", "You said: hi")
+
+
+def test_think_strings_only_for_the_gpt_oss_family_told_by_family_and_template(
+    client: httpx.Client, fake: FakeOllama
+) -> None:
+    fake.models.append(CUSTOM)
+    shown = client.post("/api/show", json={"model": "gpt-oss:20b"}).json()
+    assert "<|start|>" in shown["template"] and "<|end|>" in shown["template"]
+    custom = client.post("/api/show", json={"model": CUSTOM.name}).json()
+    assert custom["details"]["family"] == "llama" and "<|start|>" not in custom["template"]
+    assert split(stream_lines(client, "/api/chat", chat_body("gpt-oss:20b", think="high")))[0]
+    # What the app sent before it read the family: a level to a model merely named gpt-oss.
+    for model in (CUSTOM.name, "qwen3:8b"):
+        refused = client.post("/api/chat", json=chat_body(model, think="medium"))
+        assert (refused.status_code, refused.json()) == (
+            400,
+            {"error": 'think value "medium" is not supported for this model'},
+        )
+    assert split(stream_lines(client, "/api/chat", chat_body(CUSTOM.name, think=True)))[0]
+
+
+def test_delete_leaves_a_loaded_model_in_memory(client: httpx.Client) -> None:
+    """What the app did before it unloaded first: the deleted model stays listed, and cannot be unloaded."""
+    stream_lines(client, "/api/chat", chat_body("gemma3:4b"))
+    assert client.request("DELETE", "/api/delete", json={"model": "gemma3:4b"}).status_code == 200
+    assert [m["name"] for m in client.get("/api/ps").json()["models"]] == ["gemma3:4b"]
+    unload = client.post("/api/chat", json={"model": "gemma3:4b", "messages": [], "keep_alive": 0})
+    assert (unload.status_code, unload.json()) == (404, {"error": "model 'gemma3:4b' not found"})
+
+
+def test_ps_reports_the_context_length_each_model_was_loaded_with(client: httpx.Client) -> None:
+    stream_lines(client, "/api/chat", chat_body("llama3.2:3b"))
+    stream_lines(client, "/api/chat", chat_body("gpt-oss:20b", keep_alive="10m"))
+    stream_lines(client, "/api/chat", chat_body("qwen3:8b", keep_alive="1h", options={"num_ctx": 16384}))
+    running = client.get("/api/ps").json()["models"]
+    assert [(m["name"], m["context_length"]) for m in running] == [  # longest-lived first
+        ("qwen3:8b", 16384),
+        ("gpt-oss:20b", 8192),
+        ("llama3.2:3b", 4096),
+    ]
+
+
+def test_pull_of_an_installed_model_sends_each_layer_once_complete(client: httpx.Client) -> None:
+    lines = stream_lines(client, "/api/pull", {"model": "llama3.2:3b"})
+    layers = [line for line in lines if "digest" in line]
+    assert len(layers) == 2 and all(line["completed"] == line["total"] for line in layers)
+    assert [line["status"] for line in lines if "digest" not in line] == [
+        "pulling manifest",
+        "verifying sha256 digest",
+        "writing manifest",
+        "success",
+    ]
+
+
+def test_cloud_model_answers_401_until_the_server_is_signed_in(
+    client: httpx.Client, fake: FakeOllama
+) -> None:
+    fake.models.append(CLOUD)
+    refused = client.post("/api/chat", json=chat_body(CLOUD.name))
+    assert (refused.status_code, refused.json()) == (401, {"error": "unauthorized", "signin_url": SIGNIN_URL})
+    v1 = client.post("/v1/chat/completions", json=chat_body(CLOUD.name))
+    assert (v1.status_code, v1.json()["error"]["message"]) == (401, "unauthorized")
+    unload = client.post("/api/chat", json={"model": CLOUD.name, "messages": [], "keep_alive": 0})
+    assert unload.json()["done_reason"] == "unload"  # answered locally, before the cloud is asked
+    fake.signed_in = True
+    assert split(stream_lines(client, "/api/chat", chat_body(CLOUD.name)))[1] == "You said: hi"

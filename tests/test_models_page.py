@@ -143,6 +143,7 @@ def test_loaded_model_shows_memory_and_can_be_unloaded(page: AppTest, ollama: Fa
     assert frame is not None
     [row] = frame.value.to_dict("records")
     assert (row["Model"], row["VRAM"], row["Runs on"]) == ("llama3.2:3b", "2.0 GB", "100% GPU")
+    assert row["Context"] == "4,096 tokens"  # Ollama's default window, as /api/ps reports it
     assert re.fullmatch(r"in (5 min|4 min \d+ s)", row["Unloads"])  # Ollama's default keep_alive: 5 min
     page.button(key="unload_llama3.2:3b").click().run()
     assert ollama.chats()[-1] == {"model": "llama3.2:3b", "messages": [], "keep_alive": 0}
@@ -161,7 +162,7 @@ def test_remove_asks_for_confirmation_then_deletes(page: AppTest, ollama: FakeOl
     page.button(key="confirm_remove").click().run()
     assert not page.exception
     assert [r.body for r in ollama.requests if r.method == "DELETE"] == [{"model": "gemma3:4b"}]
-    assert texts(page.success) == ["Removed `gemma3:4b`."]
+    assert texts(page.success) == ["Removed `gemma3:4b` (unloaded from memory first)."]
     assert "gemma3:4b" not in installed(page)
     assert "gemma3:4b" not in chat_models(page)
     assert page.selectbox(key="remove_name").value is None
@@ -175,3 +176,46 @@ def test_other_providers_get_an_explanation_instead_of_a_failure(page: AppTest, 
     assert "manages the models of an **Ollama** server" in info and "OpenAI hosts its models" in info
     assert table(page, "installed") is None
     assert not [r for r in ollama.requests if r.path.startswith("/api/")]
+
+
+def test_removing_a_loaded_model_unloads_it_so_memory_no_longer_lists_it(
+    page: AppTest, ollama: FakeOllama
+) -> None:
+    for model in ("gemma3:4b", "qwen3:8b"):
+        httpx.post(ollama.url + "/api/chat", json={"model": model, "messages": [], "keep_alive": "5m"})
+    page.run()
+    loaded = table(page, "loaded")
+    assert loaded is not None and set(loaded.value["Model"]) == {"gemma3:4b", "qwen3:8b"}
+    ollama.reset()
+    page.selectbox(key="remove_name").select("gemma3:4b").run()
+    page.button(key="remove").click().run()
+    page.button(key="confirm_remove").click().run()
+    assert not page.exception and not page.error
+    changes = [
+        (r.method, r.path, r.body) for r in ollama.requests if r.method != "GET" and r.path != "/api/show"
+    ]
+    assert changes == [
+        ("POST", "/api/chat", {"model": "gemma3:4b", "messages": [], "keep_alive": 0}),
+        ("DELETE", "/api/delete", {"model": "gemma3:4b"}),
+    ]
+    loaded = table(page, "loaded")
+    assert loaded is not None and list(loaded.value["Model"]) == ["qwen3:8b"]
+    assert "gemma3:4b" not in installed(page)
+
+
+def test_pull_of_an_installed_model_is_done_at_once(page: AppTest, ollama: FakeOllama) -> None:
+    pull(page, "llama3.2:3b")
+    assert not page.error
+    assert texts(page.success) == ["`llama3.2:3b` is up to date: all 2.0 GB were already on disk."]
+    layers = [r for r in ollama.requests if r.path == "/api/pull"]
+    assert len(layers) == 1
+
+
+def test_a_url_that_is_not_http_is_refused_on_the_page(page: AppTest, ollama: FakeOllama) -> None:
+    ollama.reset()
+    page.sidebar.text_input(key="ollama_base").set_value("file:///etc/passwd#").run()
+    assert not page.exception
+    shown = " ".join(texts(page.error) + texts(page.sidebar.warning))
+    assert "`file:///etc/passwd#` cannot be used: it must start with http:// or https://" in shown
+    assert "root:" not in shown
+    assert table(page, "installed") is None

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
-from llm import catalog, rest
+from llm import catalog, rest, runtime
 from llm import ollama as api
-from llm.errors import BadRequest, ModelNotFound, ServerError, ServerUnreachable
+from llm.errors import BadRequest, ConfigError, ModelNotFound, ServerError, ServerUnreachable, SignInNeeded
+from llm.models import thinking_style
 from llm.pull import PullProgress, PullTracker, human_duration
-from tests.fake_ollama import FakeModel, FakeOllama
+from llm.stream import ChatRequest, Limits, Target, stream_chat
+from tests.fake_ollama import SIGNIN_URL, FakeModel, FakeOllama
 
 GB = 1_000_000_000
 
@@ -125,6 +128,36 @@ def test_delete_removes_the_model_and_a_second_delete_says_it_is_gone(ollama: Fa
         api.delete(ollama.url, "gemma3:4b")
 
 
+def test_delete_unloads_a_loaded_model_first(ollama: FakeOllama) -> None:
+    load(ollama, "gemma3:4b")
+    load(ollama, "qwen3:8b")
+    ollama.reset()
+    api.delete(ollama.url, "gemma3:4b")
+    sent = [(r.method, r.path, r.body) for r in ollama.requests]
+    assert sent == [
+        ("POST", "/api/chat", {"model": "gemma3:4b", "messages": [], "keep_alive": 0}),
+        ("DELETE", "/api/delete", {"model": "gemma3:4b"}),
+    ]
+    assert [m.name for m in api.loaded(ollama.url)] == ["qwen3:8b"]
+
+
+def test_a_delete_alone_would_leave_the_model_listed_in_memory(ollama: FakeOllama) -> None:
+    """The stand-in catches the old removal, a DELETE with no unload: Ollama's scheduler keeps the model."""
+    load(ollama, "gemma3:4b")
+    assert rest.call("DELETE", ollama.url + "/api/delete", {"model": "gemma3:4b"}).ok
+    assert [m.name for m in api.loaded(ollama.url)] == ["gemma3:4b"]
+    with pytest.raises(ModelNotFound, match="ollama pull gemma3:4b"):
+        api.unload(ollama.url, "gemma3:4b")
+
+
+def test_loaded_reports_the_context_length(ollama: FakeOllama) -> None:
+    body = {"model": "qwen3:8b", "messages": [{"role": "user", "content": "hi"}], "stream": False}
+    httpx.post(ollama.url + "/api/chat", json={**body, "options": {"num_ctx": 16384}}).raise_for_status()
+    [running] = api.loaded(ollama.url)
+    assert (running.name, running.context_length) == ("qwen3:8b", 16384)
+    assert api.Loaded("m", 1, 1, None).context_length == 0  # an older server that does not say
+
+
 def test_pull_streams_progress_until_success_and_installs(ollama: FakeOllama) -> None:
     lines = list(api.pull(ollama.url, "qwen3:0.6b"))
     pulls = [r.body for r in ollama.requests if r.path == "/api/pull"]
@@ -178,6 +211,18 @@ def test_pull_errors_say_what_to_do(detail: str, status: int | None, kind: type,
     error = api.pull_error("qwen3:8b", detail, status)
     assert type(error) is kind
     assert words in str(error) and "qwen3:8b" in str(error)
+
+
+def test_pull_of_an_installed_model_is_done_at_once(ollama: FakeOllama) -> None:
+    tracker = PullTracker(started=0.0)
+    fractions = []
+    for step, line in enumerate(api.pull(ollama.url, "gpt-oss:20b"), start=1):
+        snapshot = tracker.update(line, now=float(step))
+        if line.digest:
+            fractions.append(snapshot.fraction)
+    assert fractions == [1.0, 1.0]  # each layer arrives complete: the bar is full from the first layer
+    assert snapshot.finished and snapshot.fetched == 0
+    assert snapshot.summary("gpt-oss:20b") == "`gpt-oss:20b` is up to date: all 13.8 GB were already on disk."
 
 
 def test_pull_through_tracker_ends_complete(ollama: FakeOllama) -> None:
@@ -281,3 +326,83 @@ def test_a_server_that_is_not_ollama_says_check_the_url(ollama: FakeOllama) -> N
     for call in (api.list_models, api.loaded):
         with pytest.raises(ServerError, match=r"something other than Ollama's JSON.*Check the Ollama URL"):
             call(not_ollama)
+
+
+def custom_gpt_oss(ollama: FakeOllama) -> FakeModel:
+    """A model named like gpt-oss that is not of its family (a fine-tune of llama that can think)."""
+    model = FakeModel("gpt-oss-x:latest", ["completion", "thinking"], "llama", "8.0B")
+    ollama.models.append(model)
+    return model
+
+
+def reply(target: Target, style: str, level: str | None) -> dict[str, str]:
+    """A chat through llm/ and litellm: the text of each kind of event."""
+    request = ChatRequest(target, [{"role": "user", "content": "hi"}], style, level)  # type: ignore[arg-type]
+    texts: dict[str, str] = {}
+    for event in runtime.iterate(stream_chat(request, Limits(retries=0))):
+        texts[event.kind] = texts.get(event.kind, "") + event.text
+    return texts
+
+
+def test_gpt_oss_is_told_by_family_and_template_not_by_name(ollama: FakeOllama) -> None:
+    custom = custom_gpt_oss(ollama)
+    real = api.show(ollama.url, "gpt-oss:20b")
+    assert real.harmony and thinking_style(real) == "ollama-effort"
+    named = api.show(ollama.url, custom.name)
+    assert not named.harmony and thinking_style(named) == "ollama-toggle"
+
+
+def test_a_model_named_gpt_oss_gets_a_true_or_false_think(ollama: FakeOllama) -> None:
+    custom = custom_gpt_oss(ollama)
+    style = thinking_style(api.show(ollama.url, custom.name))
+    texts = reply(Target("ollama", custom.name, ollama.url), style, "medium")
+    assert ollama.chats()[-1]["think"] is True
+    assert "error" not in texts and texts["answer"] == "You said: hi"
+
+
+@pytest.mark.parametrize("capabilities", [["completion", "thinking"], ["completion"]])  # /api/chat, /v1
+def test_cloud_model_not_signed_in_says_run_ollama_signin(
+    ollama: FakeOllama, capabilities: list[str]
+) -> None:
+    cloud = FakeModel("gpt-oss:120b-cloud", capabilities, "gptoss", "116.8B")
+    ollama.models.append(cloud)
+    style = thinking_style(api.show(ollama.url, cloud.name))
+    texts = reply(Target("ollama", cloud.name, ollama.url), style, "high")
+    assert "Run `ollama signin`" in texts["error"] and "rejected the API key" not in texts["error"]
+    ollama.signed_in = True
+    texts = reply(Target("ollama", cloud.name, ollama.url), style, "high")
+    assert "error" not in texts and texts["answer"] == "You said: hi"
+
+
+def test_a_401_from_ollama_s_rest_api_says_run_ollama_signin(ollama: FakeOllama) -> None:
+    ollama.models.append(FakeModel("gpt-oss:120b-cloud", ["completion", "thinking"], "gptoss"))
+    load = {"model": "gpt-oss:120b-cloud", "messages": [], "keep_alive": "5m"}  # loading asks the cloud
+    with pytest.raises(SignInNeeded, match=r"Run `ollama signin`") as caught:
+        api._call(ollama.url, "POST", "/api/chat", load)
+    assert caught.value.status == 401 and SIGNIN_URL in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("file:///etc/passwd#", "must start with http:// or https://"),
+        ("ftp://example.com", "must start with http:// or https://"),
+        ("http://", "names no host"),
+        ("http://localhost:port", "is not a valid URL"),
+        ("localhost:11434", "must start with http:// or https://"),
+    ],
+)
+def test_a_base_url_that_is_not_http_is_refused_with_a_message(url: str, problem: str) -> None:
+    for call in (api.list_models, api.loaded, lambda base: list(api.pull(base, "qwen3:8b"))):
+        with pytest.raises(ConfigError, match=f"cannot be used: it {problem}.*http://localhost:11434"):
+            call(url)
+    with pytest.raises(ConfigError, match=f"base URL `{re.escape(url)}` cannot be used: it {problem}"):
+        catalog.compatible_models(url)
+    with pytest.raises(rest.BadURL):  # the transport refuses too, whoever calls it
+        rest.call("GET", url + "/api/tags")
+
+
+def test_a_chat_to_a_url_that_is_not_http_says_so() -> None:
+    texts = reply(Target("ollama", "qwen3:8b", "file:///etc/passwd#"), "ollama-toggle", "on")
+    assert "`file:///etc/passwd#` cannot be used: it must start with http:// or https://" in texts["error"]
+    assert "root:" not in texts["error"]

@@ -69,10 +69,20 @@ def test_coerce_env_values(wanted: str | None, toggle: str, effort: str) -> None
     ("info", "style"),
     [
         (
-            ModelInfo("gpt-oss:20b", capabilities=frozenset({"completion", "thinking"}), family="gptoss"),
+            ModelInfo(
+                "gpt-oss:20b",
+                capabilities=frozenset({"completion", "thinking"}),
+                family="gptoss",
+                harmony=True,
+            ),
             "ollama-effort",
         ),
-        (ModelInfo("gpt-oss:120b", capabilities=frozenset({"thinking"})), "ollama-effort"),
+        (ModelInfo("my-reasoner", capabilities=frozenset({"thinking"}), harmony=True), "ollama-effort"),
+        # named gpt-oss, not of the family: Ollama refuses a string think (400), so true/false it is
+        (
+            ModelInfo("gpt-oss-x:latest", capabilities=frozenset({"completion", "thinking"}), family="llama"),
+            "ollama-toggle",
+        ),
         (
             ModelInfo("qwen3:8b", capabilities=frozenset({"completion", "thinking"}), family="qwen3"),
             "ollama-toggle",

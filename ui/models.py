@@ -104,12 +104,14 @@ def loaded_section(base: str) -> None:
                 "Memory": human_bytes(m.size),
                 "VRAM": human_bytes(m.size_vram),
                 "Runs on": m.processor,
+                "Context": f"{m.context_length:,} tokens" if m.context_length else "not reported",
                 "Unloads": m.unloads_in(now),
             }
             for m in running
         ],
         hide_index=True,
         width="stretch",
+        column_config={"Context": st.column_config.TextColumn(help="The context window it was loaded with")},
     )
     for col, model in zip(st.columns(max(len(running), 3)), running, strict=False):
         if col.button(f"Unload {model.name}", key=f"unload_{model.name}", help="Free its memory now"):
@@ -198,4 +200,4 @@ def remove_box(base: str, models: list[ModelInfo]) -> None:
         except LLMError as err:
             st.error(str(err), icon=":material/error:")
             return
-        changed(f"Removed `{name}`.", {REMOVE_NAME: None})
+        changed(f"Removed `{name}` (unloaded from memory first).", {REMOVE_NAME: None})
