@@ -24,14 +24,19 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    func,
+    select,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import IntegrityError
 
 from llm.errors import StoreError
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA_VERSION = 1
 SQLITE_BUSY_MS = 5000
+_MIGRATION_LOCK = 7_311_999  # any constant: a PostgreSQL advisory lock that serializes two starting apps
 
 metadata = MetaData()
 
@@ -137,6 +142,42 @@ def _sqlite_begin(conn: Connection) -> None:
     # A write takes the write lock at BEGIN: a deferred transaction that reads and then writes fails at
     # once with "database is locked" when another writer went first, whatever the busy timeout.
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("writes") else "BEGIN")
+
+
+def migrate(engine: Engine) -> None:
+    """Create the tables missing and record the schema version; one starting app at a time."""
+    with engine.connect() as conn:
+        conn.execution_options(writes=True)  # SQLite: BEGIN IMMEDIATE, which serializes this too
+        with conn.begin():
+            if engine.dialect.name == "postgresql":
+                conn.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+            metadata.create_all(conn, checkfirst=True)
+            found = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+            if found is None:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+                except IntegrityError:
+                    pass  # another process wrote it first
+            elif int(found) > SCHEMA_VERSION:
+                raise StoreError(
+                    "History is not being saved: the database was made by a newer version of this app "
+                    f"(schema {found}, this app knows {SCHEMA_VERSION}). Update the app."
+                )
+
+
+def insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say what to do on a conflict: both dialects spell it the same way."""
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+def upsert(
+    conn: Connection, table: Table, row: dict[str, Any], keys: list[str], keep: frozenset[str] = frozenset()
+) -> None:
+    """Insert `row`, or update it where `keys` match (leaving the columns in `keep` as they were)."""
+    stmt = insert(conn, table).values(**row)
+    changed = {k: stmt.excluded[k] for k in row if k not in keys and k not in keep}
+    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changed))
 
 
 def _cause(exc: BaseException) -> str:

@@ -14,19 +14,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Table, and_, exists, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import ColumnElement, Connection, Engine, and_, exists, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from llm.conversation import Turn, from_json
-from llm.db import SCHEMA_VERSION, chats, comparisons, make_engine, messages, meta, metadata, store_error
+from llm.db import chats, comparisons, insert, make_engine, messages, meta, migrate, store_error, upsert
 from llm.errors import ImportFailed, StoreError
 
 LOCAL = "local"
 UNTITLED = "New chat"
 TITLE_CHARS = 60
 MAX_IMPORT_CHARS = 20_000_000
-_MIGRATION_LOCK = 7_311_999  # any constant: PostgreSQL's advisory lock that serializes two starting apps
 
 
 @dataclass(frozen=True)
@@ -71,12 +69,11 @@ class Store:
 
     def _ready(self) -> Engine:
         with self._lock:
-            if self._engine is None:
-                self._engine = make_engine(self.url)
-            engine = self._engine
+            self._engine = self._engine or make_engine(self.url)
         if not self._migrated:
-            self._migrate(engine)
-        return engine
+            migrate(self._engine)
+            self._migrated = True
+        return self._engine
 
     @contextmanager
     def _tx(self, writes: bool = True) -> Iterator[Connection]:
@@ -92,35 +89,9 @@ class Store:
 
     def migrate(self) -> None:
         """Create or upgrade the schema (idempotent; two processes may start at once)."""
-        try:
-            with self._lock:
-                self._engine = self._engine or make_engine(self.url)
-            self._migrate(self._engine)
-        except (SQLAlchemyError, OSError) as exc:
-            raise store_error(exc, self.url) from None
-
-    def _migrate(self, engine: Engine) -> None:
-        with engine.connect() as conn:
-            conn.execution_options(writes=True)
-            with conn.begin():
-                if engine.dialect.name == "postgresql":
-                    conn.execute(select(func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
-                metadata.create_all(conn, checkfirst=True)
-                found = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
-                if found is None:
-                    try:
-                        with conn.begin_nested():
-                            conn.execute(
-                                meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION))
-                            )
-                    except IntegrityError:
-                        pass  # another process wrote it first
-                elif int(found) > SCHEMA_VERSION:
-                    raise StoreError(
-                        f"History is not being saved: the database was made by a newer version of this app "
-                        f"(schema {found}, this app knows {SCHEMA_VERSION}). Update the app."
-                    )
-        self._migrated = True
+        self._migrated = False
+        with self._tx(writes=False):
+            pass  # _ready migrated, inside _tx's translation of failures
 
     def schema_version(self) -> int | None:
         with self._tx(writes=False) as conn:
@@ -130,14 +101,6 @@ class Store:
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
-
-    def _upsert(
-        self, conn: Connection, table: Table, row: dict[str, Any], keys: list[str], keep: set[str]
-    ) -> None:
-        """Insert `row`, or update it where `keys` match (leaving the columns in `keep` as they were)."""
-        stmt = _insert(conn, table).values(**row)
-        changed = {k: stmt.excluded[k] for k in row if k not in keys and k not in keep}
-        conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=changed))
 
     # Chats
 
@@ -193,7 +156,7 @@ class Store:
     ) -> None:
         now = time.time()
         row = {"id": chat_id, "owner": owner, "title": "", "settings": json.dumps(settings or {})}
-        new_chat = _insert(conn, chats).values(**row, created=now, updated=now, deleted=None)
+        new_chat = insert(conn, chats).values(**row, created=now, updated=now, deleted=None)
         conn.execute(new_chat.on_conflict_do_nothing(index_elements=["id"]))
         chat = conn.execute(select(chats.c.owner, chats.c.title).where(chats.c.id == chat_id)).one()
         if chat.owner != owner:
@@ -208,7 +171,7 @@ class Store:
             changes["settings"] = json.dumps(settings)
         conn.execute(update(chats).where(chats.c.id == chat_id).values(**changes))
         for turn in turns:
-            self._upsert(conn, messages, _row(chat_id, turn, now), ["chat_id", "turn_id"], set())
+            upsert(conn, messages, _row(chat_id, turn, now), ["chat_id", "turn_id"])
 
     def delete_turn(self, owner: str, chat_id: str, turn_id: str) -> None:
         with self._tx() as conn:
@@ -281,7 +244,7 @@ class Store:
                 err = StoreError("History is not being saved: that comparison belongs to someone else.")
                 err.retryable = False
                 raise err
-            self._upsert(conn, comparisons, row, ["id"], {"created", "owner"})
+            upsert(conn, comparisons, row, ["id"], frozenset({"created", "owner"}))
 
     def comparisons(self, owner: str, limit: int = 20) -> list[ComparisonSummary]:
         mine = and_(comparisons.c.owner == owner, comparisons.c.deleted.is_(None))
@@ -305,11 +268,6 @@ class Store:
                 .where(comparisons.c.id == comparison_id, comparisons.c.owner == owner)
                 .values(deleted=time.time())
             )
-
-
-def _insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT that can say what to do on a conflict: both dialects spell it the same way."""
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 def _row(chat_id: str, turn: Turn, now: float) -> dict[str, Any]:
