@@ -99,14 +99,6 @@ def database_url(env: Mapping[str, str] | None = None) -> str:
     return env.get("DATABASE_URL") or f"sqlite:///{REPO / 'data' / 'history.db'}"
 
 
-def masked(url: str) -> str:
-    """The URL with its password hidden, for messages."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "the configured DATABASE_URL"
-
-
 def make_engine(url: str) -> Engine:
     """An engine for `url`; a SQLite file's folder is created, and SQLite waits for locks (WAL mode)."""
     parsed = make_url(url)
