@@ -132,7 +132,8 @@ def is_gpt_oss_id(name: str) -> bool:
 
 _OPENAI_REASONING = re.compile(r"^(o\d|gpt-5)")
 _ANTHROPIC_THINKING = re.compile(r"claude-(3-7|sonnet-4|opus-4|haiku-4)")
-_GEMINI_THINKING = re.compile(r"gemini-(2\.5|3)")
+_GEMINI_25 = re.compile(r"gemini-2\.5-(pro|flash)")
+_GEMINI_LEVELS = re.compile(r"gemini-[3-9]")
 
 
 def thinking_style(info: ModelInfo) -> Style:
@@ -148,7 +149,9 @@ def thinking_style(info: ModelInfo) -> Style:
         case "anthropic":
             return "anthropic-budget" if _ANTHROPIC_THINKING.search(name) else "none"
         case "gemini":
-            return "gemini-effort" if _GEMINI_THINKING.search(name) else "none"
+            if match := _GEMINI_25.search(name):  # Flash-Lite shares Flash's budgets (and its Off)
+                return "gemini-pro-budget" if match[1] == "pro" else "gemini-flash-budget"
+            return "gemini-effort" if _GEMINI_LEVELS.search(name) else "none"
         case "groq" | "openrouter":
             return (
                 "openai-effort"

@@ -6,7 +6,14 @@ from typing import Any, Literal
 
 Level = Literal["off", "on", "low", "medium", "high"]
 Style = Literal[
-    "none", "ollama-effort", "ollama-toggle", "openai-effort", "anthropic-budget", "gemini-effort"
+    "none",
+    "ollama-effort",
+    "ollama-toggle",
+    "openai-effort",
+    "anthropic-budget",
+    "gemini-pro-budget",
+    "gemini-flash-budget",
+    "gemini-effort",
 ]
 
 LABELS: dict[Level, str] = {"off": "Off", "on": "On", "low": "Low", "medium": "Medium", "high": "High"}
@@ -29,6 +36,19 @@ WIRE: dict[Style, dict[Level, dict[str, Any]]] = {
         "high": {"reasoning_effort": "high"},
     },
     "anthropic-budget": {"off": {}, "low": _budget(1024), "medium": _budget(4096), "high": _budget(16384)},
+    # Gemini 2.5 gets explicit budgets: litellm 1.106 maps reasoning_effort to 1024/2048/4096 tokens for
+    # every 2.5 model, so High was an eighth of what 2.5 Pro may think. Google's ranges: 2.5 Pro 128-32768
+    # and thinking cannot be switched off; 2.5 Flash 0-24576, Flash-Lite 512-24576, 0 switching it off.
+    # High is each model's maximum. litellm sends `budget_tokens` as generationConfig.thinkingConfig.
+    # thinkingBudget; Off needs the explicit 0 (a "disabled" type sends no budget, and Flash would think).
+    "gemini-pro-budget": {"low": _budget(1024), "medium": _budget(8192), "high": _budget(32768)},
+    "gemini-flash-budget": {
+        "off": _budget(0),
+        "low": _budget(1024),
+        "medium": _budget(8192),
+        "high": _budget(24576),
+    },
+    # Gemini 3 and later take levels (thinkingLevel), which litellm maps from reasoning_effort.
     "gemini-effort": {
         "off": {"reasoning_effort": "disable"},
         "low": {"reasoning_effort": "low"},
@@ -48,10 +68,8 @@ def levels(style: Style) -> list[Level]:
 
 def wire(style: Style, level: Level | None) -> dict[str, Any]:
     """Request fields for `level`; an unknown or missing level falls back to the style's default."""
-    table = WIRE[style]
-    if not table:
-        return {}
-    return dict(table[coerce(style, level)])
+    chosen = coerce(style, level)
+    return {} if chosen is None else dict(WIRE[style][chosen])
 
 
 def coerce(style: Style, wanted: str | None) -> Level | None:

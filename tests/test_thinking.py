@@ -21,6 +21,13 @@ EXPECTED = {
     ("anthropic-budget", "low"): {"thinking": {**BUDGET, "budget_tokens": 1024}},
     ("anthropic-budget", "medium"): {"thinking": {**BUDGET, "budget_tokens": 4096}},
     ("anthropic-budget", "high"): {"thinking": {**BUDGET, "budget_tokens": 16384}},
+    ("gemini-pro-budget", "low"): {"thinking": {**BUDGET, "budget_tokens": 1024}},
+    ("gemini-pro-budget", "medium"): {"thinking": {**BUDGET, "budget_tokens": 8192}},
+    ("gemini-pro-budget", "high"): {"thinking": {**BUDGET, "budget_tokens": 32768}},
+    ("gemini-flash-budget", "off"): {"thinking": {**BUDGET, "budget_tokens": 0}},
+    ("gemini-flash-budget", "low"): {"thinking": {**BUDGET, "budget_tokens": 1024}},
+    ("gemini-flash-budget", "medium"): {"thinking": {**BUDGET, "budget_tokens": 8192}},
+    ("gemini-flash-budget", "high"): {"thinking": {**BUDGET, "budget_tokens": 24576}},
     ("gemini-effort", "off"): {"reasoning_effort": "disable"},
     ("gemini-effort", "low"): {"reasoning_effort": "low"},
     ("gemini-effort", "medium"): {"reasoning_effort": "medium"},
@@ -42,6 +49,12 @@ def test_model_that_cannot_think_sends_nothing() -> None:
     assert levels("none") == []
     assert wire("none", "high") == {}
     assert wire("none", None) == {}
+
+
+def test_gemini_25_pro_cannot_be_switched_off_and_flash_can() -> None:
+    assert levels("gemini-pro-budget") == ["low", "medium", "high"]
+    assert coerce("gemini-pro-budget", "off") == "low"
+    assert levels("gemini-flash-budget") == ["off", "low", "medium", "high"]
 
 
 def test_gpt_oss_cannot_be_switched_off() -> None:
@@ -95,7 +108,10 @@ def test_coerce_env_values(wanted: str | None, toggle: str, effort: str) -> None
         (ModelInfo("gpt-4.1", provider="openai"), "none"),
         (ModelInfo("claude-sonnet-4-5", provider="anthropic"), "anthropic-budget"),
         (ModelInfo("claude-3-5-haiku-latest", provider="anthropic"), "none"),
-        (ModelInfo("gemini-2.5-flash", provider="gemini"), "gemini-effort"),
+        (ModelInfo("gemini-2.5-pro", provider="gemini"), "gemini-pro-budget"),
+        (ModelInfo("gemini-2.5-flash", provider="gemini"), "gemini-flash-budget"),
+        (ModelInfo("gemini-2.5-flash-lite", provider="gemini"), "gemini-flash-budget"),
+        (ModelInfo("gemini-3-pro-preview", provider="gemini"), "gemini-effort"),
         (ModelInfo("gemini-1.5-pro", provider="gemini"), "none"),
         (ModelInfo("openai/gpt-oss-120b", provider="groq"), "openai-effort"),
         (ModelInfo("llama-3.3-70b-versatile", provider="groq"), "none"),
