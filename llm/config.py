@@ -6,12 +6,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from llm.context import DEFAULT_CEILING
 from llm.errors import ConfigError
 from llm.models import DEFAULT_OLLAMA_BASE, PROVIDERS, normalize_model
 from llm.stream import Limits
 
 THINKING_VALUES = ("low", "medium", "high", "on", "off")
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+MIN_CTX, MAX_CTX = 512, 2_097_152  # context sizes accepted in .env
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class Settings:
     thinking: str = "medium"
     hide_thinking: bool = False
     limits: Limits = field(default_factory=Limits)
+    num_ctx: int | None = None  # Ollama's context window; None is Auto (llm.context.choose)
+    max_ctx: int = DEFAULT_CEILING  # Auto's ceiling
 
 
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
@@ -36,6 +40,19 @@ def _number(env: Mapping[str, str], name: str, default: float, low: float, high:
     if not low <= value <= high:
         raise ConfigError(f"{name}={raw} is out of range: use a value from {low:g} to {high:g}.")
     return value
+
+
+def _tokens(env: Mapping[str, str], name: str, auto: bool) -> int | None:
+    """A context size in tokens; `auto` accepts `auto` (or nothing) for None."""
+    raw = env.get(name, "").strip().lower()
+    if not raw or (auto and raw == "auto"):
+        return None
+    example = "auto or a size in tokens, e.g. 16384" if auto else "a size in tokens, e.g. 65536"
+    if not raw.isdigit():
+        raise ConfigError(f"{name}={raw!r} is not valid. Use {example}.")
+    if not MIN_CTX <= int(raw) <= MAX_CTX:
+        raise ConfigError(f"{name}={raw} is out of range: use {MIN_CTX} to {MAX_CTX} tokens.")
+    return int(raw)
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -72,4 +89,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         thinking=thinking,
         hide_thinking=hide in _TRUE,
         limits=limits,
+        num_ctx=_tokens(env, "OLLAMA_NUM_CTX", auto=True),
+        max_ctx=_tokens(env, "OLLAMA_MAX_CTX", auto=False) or DEFAULT_CEILING,
     )

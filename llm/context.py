@@ -12,6 +12,8 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from llm.events import Stats
+
 # The heuristic, without the model's tokenizer: English runs about 4 characters a token in the tokenizers
 # of Llama, Qwen, Gemma and gpt-oss, code and numbers fewer, so 3.5 errs on the large side; a character
 # outside ASCII (Chinese, Japanese, emoji, most accented words) is counted as a whole token. Each message
@@ -108,3 +110,45 @@ def fullness(used: int | None, size: int | None, estimated: bool = False) -> str
     if used is None or not size:
         return None
     return f"{'~' if estimated else ''}{short(used)} of {short(size)} context"
+
+
+def used(stats: Stats) -> tuple[int, bool] | None:
+    """Tokens of the window a reply left filled, and whether that is an estimate.
+
+    The server's counts when it sent them (prompt_eval_count + eval_count), else the prompt's estimate
+    plus the reply's text at the same rate (a reply that broke off reports nothing).
+    """
+    if stats.prompt_tokens is not None and stats.completion_tokens is not None:
+        return stats.prompt_tokens + stats.completion_tokens, False
+    if stats.prompt_estimate is None:
+        return None
+    reply = math.ceil((stats.thinking_chars + stats.answer_chars) / CHARS_PER_TOKEN)
+    return stats.prompt_estimate + reply, True
+
+
+def window_line(stats: Stats | None) -> str | None:
+    """'5.1k of 16k context' for a reply sent with a known window."""
+    if stats is None or not stats.context_size:
+        return None
+    filled = used(stats)
+    return fullness(filled[0], stats.context_size, filled[1]) if filled else None
+
+
+def limit_note(stats: Stats | None) -> str | None:
+    """'Cut at the 2,048-token limit' under a reply a limit cut (finish reason "length"), or None."""
+    if stats is None or stats.finish_reason != "length":
+        return None
+    if stats.max_tokens:
+        return f"Cut at the {stats.max_tokens:,}-token limit"
+    if stats.context_size:
+        return f"Cut at the {short(stats.context_size)} context window"
+    return "Cut at the model's length limit"
+
+
+def limit_advice(stats: Stats) -> str:
+    """Which setting lets the next reply run longer."""
+    if stats.max_tokens:
+        return "raise Max tokens in the sidebar's Generation settings"
+    if stats.context_size:
+        return "choose a bigger Context in the sidebar's Generation settings"
+    return "raise the model's limit"

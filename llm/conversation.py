@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
+from llm.context import limit_note, window_line
 from llm.errors import ImportFailed
 from llm.events import Event, Stats
 
@@ -75,6 +76,8 @@ class Turn:
                 out["settings"] = dict(self.settings)
             if self.stats:
                 out["figures"] = self.stats.as_dict()
+            if note := limit_note(self.stats):
+                out["cut"] = note
         return out
 
     @classmethod
@@ -177,6 +180,8 @@ def reply_markdown(turn: Turn) -> list[str]:
     lines += [turn.content, ""]
     if turn.status != "complete":
         lines += [f"_[{turn.status}{': ' + turn.error if turn.error else ''}]_", ""]
+    if note := limit_note(turn.stats):
+        lines += [f"_[{note}]_", ""]
     return lines
 
 
@@ -189,7 +194,8 @@ def to_markdown(turns: list[Turn], settings: dict[str, str]) -> str:
         lines += [f"## Assistant ({_settings_line(turn.settings)})" if turn.settings else "## Assistant", ""]
         lines += reply_markdown(turn)
         if turn.stats:
-            lines += [f"_{turn.stats.caption()}_", ""]
+            caption = " · ".join(p for p in (turn.stats.caption(), window_line(turn.stats)) if p)
+            lines += [f"_{caption}_", ""]
     return "\n".join(lines)
 
 

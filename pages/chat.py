@@ -5,10 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from llm import conversation
+from llm.context import limit_note
 from llm.conversation import Turn
 from llm.stream import stream_chat
-from ui import history, sidebar
+from ui import history, overflow, sidebar
 from ui.turns import LiveReply, draw_history, sent
+
+CONTINUE = "Continue exactly where your last answer stopped."  # sent by the Continue button
 
 choice = sidebar.current()
 limits = st.session_state["limits"]
@@ -44,9 +47,21 @@ def reply() -> None:
 
 
 prompt = sent()  # the box itself is drawn by app.py, first
+if prompt and overflow.hold(
+    prompt, choice.window([*conversation.history(turns), {"role": "user", "content": prompt}])
+):
+    prompt = None  # it would not fit the context window: the warning below says so and offers ways out
+prompt = prompt or overflow.released()
+overflow.draw(history.new_chat)
 last = turns[-1] if turns else None
 if last is not None and last.role == "assistant" and not prompt:
     row = st.container(horizontal=True)
+    if limit_note(last.stats) and row.button(
+        "Continue", key="continue", icon=":material/skip_next:", help="Ask the model for the rest"
+    ):
+        turns.append(Turn("user", CONTINUE))
+        history.save(turns[-1], choice)
+        st.rerun()  # the rerun below sees a dangling user turn and answers it
     if row.button(
         "Regenerate", key="regenerate", icon=":material/refresh:", help="Ask again for the last answer"
     ):

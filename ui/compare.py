@@ -27,6 +27,7 @@ from llm.compare import (
     to_markdown,
 )
 from llm.config import Settings, load_settings
+from llm.context import limit_advice, limit_note
 from llm.conversation import Turn
 from llm.errors import LLMError
 from llm.models import PROVIDERS, ModelInfo, thinking_style
@@ -180,6 +181,8 @@ class LiveColumn:
                 st.caption(":orange[■ Stopped] — the partial answer is kept.")
             if turn.status == "error":
                 st.error(turn.error, icon=":material/error:")
+            if turn.stats and (note := limit_note(turn.stats)):
+                st.caption(f":orange[✂ {note}.] To let it run longer, {limit_advice(turn.stats)}.")
             if figures:
                 st.caption("  \n".join(figures))
 

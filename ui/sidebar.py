@@ -8,6 +8,7 @@ import streamlit as st
 
 from llm import catalog, ollama
 from llm.config import Settings
+from llm.context import DEFAULT_CEILING, SIZES, Window, choose, conversation_tokens, reply_room, short
 from llm.errors import LLMError
 from llm.models import DEFAULT_COMPATIBLE_BASE, PROVIDERS, ModelInfo, env_key, thinking_style
 from llm.stream import ChatRequest, Target
@@ -27,6 +28,24 @@ class Choice:
     system: str
     temperature: float
     max_tokens: int | None
+    context: int | None = None  # Ollama's context window: a fixed size, or None for Auto
+    max_ctx: int = DEFAULT_CEILING  # Auto's ceiling
+
+    def window(
+        self,
+        messages: list[dict[str, str]],
+        level: Level | None = None,
+        target: Target | None = None,
+        style: Style | None = None,
+    ) -> Window | None:
+        """The context window a request with these messages gets (Ollama only; others set their own)."""
+        target = target or self.target
+        if target.provider != "ollama":
+            return None
+        maximum = self.info.context_length if target.model == self.target.model else None
+        thinks = (style or self.style) != "none" and (level or self.level) != "off"
+        prompt = conversation_tokens(messages, self.system)
+        return choose(prompt, reply_room(self.max_tokens, thinks), maximum, self.context, self.max_ctx)
 
     def request(
         self,
@@ -35,6 +54,7 @@ class Choice:
         target: Target | None = None,
         style: Style | None = None,
     ) -> ChatRequest:
+        window = self.window(messages, level, target, style)
         return ChatRequest(
             target=target or self.target,
             messages=messages,
@@ -44,6 +64,7 @@ class Choice:
             temperature=self.temperature,
             max_tokens=self.max_tokens,
             show_thinking=self.show_thinking,
+            num_ctx=window.size if window else None,
         )
 
     @property
@@ -194,8 +215,46 @@ def draw(settings: Settings) -> Choice:
             max_tokens = st.number_input(
                 "Max tokens", 0, 131072, 0, 256, key="max_tokens", help="0 lets the model decide."
             )
+            context = _context(settings, info) if provider == "ollama" else None
     target = Target(provider, model, base, api_key)
-    return Choice(target, info, style, level, show_thinking, system, temperature, int(max_tokens) or None)
+    return Choice(
+        target,
+        info,
+        style,
+        level,
+        show_thinking,
+        system,
+        temperature,
+        int(max_tokens) or None,
+        context,
+        max(settings.max_ctx, context or 0),
+    )
+
+
+def _context(settings: Settings, info: ModelInfo) -> int | None:
+    """Ollama's context window: Auto (0 here), or a fixed size up to the model's maximum."""
+    maximum = info.context_length
+    sizes = [s for s in SIZES if not maximum or s <= maximum]
+    if maximum and maximum not in sizes and maximum < SIZES[-1]:
+        sizes.append(maximum)
+    if settings.num_ctx and settings.num_ctx not in sizes:
+        sizes = sorted([*sizes, settings.num_ctx])
+    ceiling = min(settings.max_ctx, maximum) if maximum else settings.max_ctx
+    options = [0, *sizes]
+    chosen = st.selectbox(
+        "Context",
+        options,
+        index=options.index(settings.num_ctx or 0),
+        format_func=lambda n: f"{short(n)} tokens" if n else f"Auto (up to {short(ceiling)})",
+        key="context",
+        help=(
+            "How much of the conversation the model can see (Ollama's num_ctx). Auto grows it with the "
+            "conversation; a bigger window takes more memory. Ollama drops the oldest messages of a "
+            "conversation longer than the window"
+            + (f"; this model takes up to {short(maximum)} tokens." if maximum else ".")
+        ),
+    )
+    return int(chosen) or None
 
 
 def current() -> Choice:

@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from llm import runtime
+from llm.context import limit_advice, limit_note, window_line
 from llm.conversation import Turn, answer_chunks, ends_text, update_interval
 from llm.events import Event
 
@@ -29,8 +30,12 @@ def draw_footer(turn: Turn) -> None:
         )
     if turn.status == "error":
         st.error(turn.error, icon=":material/error:")
+    if turn.stats and (note := limit_note(turn.stats)):
+        st.caption(
+            f":orange[✂ {note}.] **Continue** asks the model for the rest; or {limit_advice(turn.stats)}."
+        )
     if turn.stats:
-        st.caption(turn.stats.caption())
+        st.caption(" · ".join(p for p in (turn.stats.caption(), window_line(turn.stats)) if p))
 
 
 def draw_turn(turn: Turn, show_thinking: bool) -> None:
