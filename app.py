@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import streamlit as st
-from dotenv import load_dotenv
 
 from llm import runtime
-from llm.config import load_settings
+from llm.config import load_env, load_settings
 from llm.errors import ConfigError
 from ui import history, sidebar
 from ui.navigation import navigation
 from ui.turns import chat_box
 
-load_dotenv()
+load_env()  # each run: a fixed .env takes effect on the next page load, no restart
 # No icon, here or on the pages (a page's icon becomes the tab's): an emoji makes Streamlit build a regex
 # of every emoji on the first draw after start-up (70-120 ms, bench/startup.py), an image loads numpy and
 # PIL (130 ms), and the tab fetches a :material/…: icon from fonts.gstatic.com on every load. The tab shows
