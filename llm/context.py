@@ -24,6 +24,10 @@ SIZES = (4096, 8192, 16384, 32768, 65536, 131072)
 DEFAULT_CEILING = 32768  # Auto's cap unless raised: a window's memory (KV cache) grows with its size
 REPLY_ROOM = 2048  # tokens kept free for a reply when Max tokens is not set
 THINKING_ROOM = 4096  # for a model that thinks first: its thinking fills the window too
+# A message is held back only when the conversation leaves less than this free: Ollama drops messages when
+# the prompt alone is too long (server/prompt.go), and a reply that fills the window loses the start of
+# the context as it goes. The rest of the reply room is what Auto aims for, not a reason to refuse.
+MIN_ROOM = 512
 
 
 def estimate_tokens(text: str) -> int:
@@ -56,14 +60,15 @@ class Window:
 
     @property
     def fits(self) -> bool:
-        return self.needed <= self.size
+        """Whether the conversation fits, with room at least to begin the reply."""
+        return self.prompt + min(MIN_ROOM, self.needed - self.prompt) <= self.size
 
     def warning(self) -> str | None:
         """What to tell the person before sending a message that would not fit, or None if it fits."""
         if self.fits:
             return None
-        need = f"This conversation needs about {short(self.needed)} tokens with room for the reply"
-        if self.maximum is not None and self.needed > self.maximum:
+        need = f"This conversation is about {short(self.prompt)} tokens with your message"
+        if self.maximum is not None and self.prompt + MIN_ROOM > self.maximum:
             return (
                 f"{need}, more than this model's maximum context of {short(self.maximum)}. Ollama would "
                 "silently drop the oldest messages. Start a new chat (it can begin with this message), "

@@ -81,12 +81,15 @@ def test_a_fixed_size_is_sent_as_chosen_up_to_the_models_maximum() -> None:
 
 def test_warnings_say_what_would_happen_and_what_to_do() -> None:
     assert choose(1000, 2048, 131072).warning() is None
+    # room to begin the reply is enough: the rest of the room is what Auto aims for
+    assert choose(3500, 4096, 131072, fixed=4096).fits and not choose(3700, 4096, 131072, fixed=4096).fits
     over_max = choose(40_000, 2048, 32768).warning()
     assert over_max and "maximum context of 32k" in over_max and "new chat" in over_max
     over_ceiling = choose(40_000, 2048, 131072).warning()
     assert over_ceiling and "32k context window in use" in over_ceiling and "OLLAMA_MAX_CTX" in over_ceiling
     assert "up to 128k" in over_ceiling and "drop the oldest messages" in over_ceiling
     fixed = choose(5000, 2048, 131072, fixed=4096).warning()
+    assert fixed and "about 4.9k tokens with your message" in fixed
     assert fixed and "bigger Context" in fixed
 
 
