@@ -142,7 +142,7 @@ def test_fault_503_once_then_success(client: httpx.Client, fake: FakeOllama) -> 
 
 def test_drop_breaks_the_stream(client: httpx.Client, fake: FakeOllama) -> None:
     fake.fail("drop", after=2)
-    received = []
+    received: list[str] = []
     with (
         pytest.raises(httpx.RemoteProtocolError),
         client.stream("POST", "/api/chat", json=chat_body("qwen3:8b")) as response,

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1.element_tree import Dataframe
+from streamlit.testing.v1.element_tree import Dataframe, Progress
 
 from tests.fake_ollama import FakeModel, FakeOllama
 
@@ -110,6 +110,7 @@ def test_pull_cut_off_keeps_its_progress_and_can_be_resumed(page: AppTest, ollam
     [error] = texts(page.error)
     assert "broke off" in error and "Press Pull to resume" in error
     [bar] = page.get("progress")
+    assert isinstance(bar, Progress)
     assert bar.value in (39, 40)  # 2/5 of the layers seen so far
     assert bar.text.startswith("Pulling ") and "208.8 MB of 522.0 MB" in bar.text
     assert "qwen3:0.6b" not in installed(page)
