@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -204,7 +204,7 @@ NETWORK_WORDS = (
 )
 
 
-def pull(base: str, model: str) -> Iterator[PullProgress]:
+def pull(base: str, model: str) -> Generator[PullProgress, None, None]:
     """Stream `POST /api/pull` progress up to "success"; raise `LLMError` for a missing model or a failure."""
     check_base(base)
     status = ""
