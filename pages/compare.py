@@ -5,14 +5,17 @@ from __future__ import annotations
 import streamlit as st
 
 from llm.compare import Comparison
-from ui import sidebar
+from ui import history, sidebar
 from ui.compare import draw_results, edit_columns, stream_runs
 
 choice = sidebar.current()
 limits = st.session_state["limits"]
+if "comparison" not in st.session_state:
+    history.last_comparison()  # a reload keeps the latest comparison
 comparison: Comparison | None = st.session_state.get("comparison")
 if comparison is not None:
     comparison.stop()  # replies still marked streaming were cut off by Stop or another click
+    history.save_comparison(comparison)  # new runs, votes or a stop since it was last saved
 
 st.title("Compare")
 st.caption(
@@ -60,9 +63,11 @@ if run:
         messages = [{"role": "user", "content": prompt}]
         requests = [choice.request(messages, level=c.level, target=c.target, style=c.style) for c in columns]
         comparison = Comparison.start(prompt, requests, blind=blind)
-        st.session_state["comparison"] = comparison
+        history.started(comparison)
         stream_runs(comparison, int(repeats), limits, choice.show_thinking)
+        history.save_comparison(comparison)
         st.rerun()
 
 if comparison is not None:
     draw_results(comparison, choice.show_thinking)
+history.comparison_picker()

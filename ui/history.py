@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -24,11 +25,13 @@ from llm.thinking import levels
 from ui.sidebar import Choice
 
 if TYPE_CHECKING:  # SQLAlchemy loads when history is first used, not on the first draw
+    from llm.compare import Comparison
     from llm.saver import Saver
-    from llm.store import ChatSummary, Store
+    from llm.store import ChatSummary, ComparisonSummary, Store
 
 PAGE = 20  # conversations listed at first, and added by "Show more"
 STALE = 5.0  # a reply not written for this long is not streaming any more (a live one is saved each second)
+STARTED = time.time()  # nor is one last written before this process started (the server was restarted)
 CHAT = "chat"  # the query parameter
 LOCAL = "local"  # the owner without a login
 
@@ -104,7 +107,7 @@ def open_from_url(settings: Settings) -> Settings:
     if who is not None:
         writer().flush(2.0)  # this process may still hold its last writes for the conversation
         try:
-            saved = store().chat(who, wanted, stale=STALE)
+            saved = store().chat(who, wanted, stale=min(STALE, time.time() - STARTED))
             _problem(None)
         except LLMError as err:
             _problem(str(err))
@@ -117,9 +120,10 @@ def open_from_url(settings: Settings) -> Settings:
 
 
 def keep_url() -> None:
-    """On the chat page, the URL names the open conversation (switching pages drops query parameters)."""
-    chat_id = st.session_state.get("chat_id")
-    if chat_id and st.query_params.get(CHAT) != chat_id:
+    """On the chat page, the URL names the open conversation. Sent on every run: switching pages drops the
+    browser's query string, and so does a `st.page_link` to the page already open, while the server's copy
+    still holds it."""
+    if chat_id := st.session_state.get("chat_id"):
         st.query_params[CHAT] = chat_id
 
 
@@ -163,6 +167,7 @@ def _call(method: str, *args: Any) -> Any:
 
 def _delete(who: str, chat: ChatSummary) -> None:
     writer().put(lambda store: store.delete(who, chat.id))
+    writer().flush(2.0)  # the list drawn next must not show it
     st.session_state["history_undo"] = chat
     if chat.id == st.session_state.get("chat_id"):
         new_chat()
@@ -258,3 +263,91 @@ def draw(chat_page: StreamlitPage) -> None:
             args=(who,),
             max_upload_size=20,
         )
+
+
+def _comparison_mark(comparison: Comparison) -> tuple[int, int, bool, bool]:
+    """What changes when a comparison needs saving again: runs, votes, reveal, stop."""
+    return len(comparison.runs), sum(comparison.votes), comparison.revealed, comparison.stopped
+
+
+def save_comparison(comparison: Comparison) -> None:
+    """Queue the session's comparison to be written, if it changed since it last was."""
+    who = owner()
+    if who is None or not comparison.runs:
+        return
+    if st.session_state.get("comparison") is not comparison:
+        return
+    comparison_id = st.session_state.get("comparison_id")
+    if not comparison_id:
+        comparison_id = st.session_state["comparison_id"] = secrets.token_hex(8)
+    mark = (comparison_id, _comparison_mark(comparison))
+    if st.session_state.get("comparison_mark") == mark:
+        return
+    st.session_state["comparison_mark"] = mark
+    record = comparison.to_record()
+    writer().put(lambda store: store.save_comparison(who, comparison_id, record), key=comparison_id)
+
+
+def started(comparison: Comparison) -> None:
+    """A new Run: the session's comparison, saved under a new id."""
+    st.session_state.update(comparison=comparison, comparison_id=None, comparison_mark=None)
+
+
+def _open_comparison(who: str, comparison_id: str) -> Comparison | None:
+    from llm.compare import Comparison
+
+    record = _call("comparison", who, comparison_id)
+    if record is None:
+        return None
+    comparison = Comparison.from_record(record)
+    st.session_state.update(
+        comparison=comparison,
+        compare_prompt=comparison.prompt,
+        comparison_id=comparison_id,
+        comparison_mark=(comparison_id, _comparison_mark(comparison)),
+    )
+    return comparison
+
+
+def last_comparison() -> Comparison | None:
+    """The latest saved comparison (a reload of the Compare page keeps it), or None."""
+    who = owner()
+    if who is None:
+        return None
+    listed = _call("comparisons", who, 1) or []
+    return _open_comparison(who, listed[0].id) if listed else None
+
+
+def _pick_comparison(who: str) -> None:
+    if picked := st.session_state.get("compare_history"):
+        _open_comparison(who, picked)
+        st.session_state["compare_history"] = None
+
+
+def comparison_picker() -> None:
+    """Earlier comparisons, newest first: picking one opens it."""
+    from llm.store import title_of
+
+    who = owner()
+    if who is None:
+        return
+    listed: list[ComparisonSummary] = _call("comparisons", who, 50) or []
+    earlier = {c.id: c for c in listed if c.id != st.session_state.get("comparison_id")}
+    if not earlier:
+        return
+
+    def label(comparison_id: str) -> str:
+        saved = earlier[comparison_id]
+        when = time.strftime("%d %b %H:%M", time.localtime(saved.updated))
+        return f"{when} · {literal(title_of(saved.prompt))}"
+
+    st.selectbox(
+        "Earlier comparisons",
+        list(earlier),
+        index=None,
+        key="compare_history",
+        format_func=label,
+        placeholder=f"{len(earlier)} saved: open one",
+        on_change=_pick_comparison,
+        args=(who,),
+    )
