@@ -38,6 +38,7 @@ except ConfigError as err:
 if on_chat:
     settings = history.open_from_url(settings)  # before the sidebar: it restores that chat's settings
 st.session_state["limits"] = settings.limits
+st.session_state["history_on"] = settings.history
 st.session_state["choice"] = sidebar.draw(settings)
 if st.sidebar.button("New chat", key="new_chat", width="stretch", icon=":material/add:"):
     history.new_chat()

@@ -21,6 +21,7 @@ T = TypeVar("T")
 
 THINKING_VALUES = ("low", "medium", "high", "on", "off")
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+DATABASE_SCHEMES = ("sqlite://", "postgresql://", "postgresql+psycopg://")
 MIN_CTX, MAX_CTX = 512, 2_097_152  # context sizes accepted in .env
 
 
@@ -35,6 +36,7 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     num_ctx: int | None = None  # Ollama's context window; None is Auto (llm.context.choose)
     max_ctx: int = DEFAULT_CEILING  # Auto's ceiling
+    history: bool = True  # conversations and compare runs are saved (HISTORY=off: kept in the tab only)
 
 
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
@@ -137,6 +139,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     hide = env.get("OLLAMA_HIDE_THINKING", "").strip().lower()
     if hide not in _TRUE | _FALSE:
         problems.append(f"OLLAMA_HIDE_THINKING={hide!r} is not valid. Use true or false.")
+    history = env.get("HISTORY", "on").strip().lower() or "on"
+    if history not in _TRUE | _FALSE:
+        problems.append(f"HISTORY={history!r} is not valid. Use on (save conversations) or off.")
+    database = env.get("DATABASE_URL", "").strip()
+    if database and not database.startswith(DATABASE_SCHEMES):
+        problems.append(
+            f"DATABASE_URL must start with {' or '.join(DATABASE_SCHEMES)}, "
+            "e.g. postgresql+psycopg://user:password@host/db (leave it empty for a SQLite file in data/)."
+        )
     settings = Settings(
         provider=provider,
         model=check(lambda: _model(raw_model, provider), ""),
@@ -154,6 +165,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ),
         num_ctx=check(lambda: _tokens(env, "OLLAMA_NUM_CTX", auto=True), None),
         max_ctx=check(lambda: _tokens(env, "OLLAMA_MAX_CTX", auto=False), None) or DEFAULT_CEILING,
+        history=history in _TRUE,
     )
     if len(problems) == 1:
         raise ConfigError(problems[0])

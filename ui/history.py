@@ -57,6 +57,8 @@ def store() -> Store:
 def owner() -> str | None:
     """Whose history this is: the logged-in person's with Streamlit's login configured (None until they
     log in), else the local user's."""
+    if not st.session_state.get("history_on", True):
+        return None
     user = st.user.to_dict()
     if user.get("is_logged_in"):
         return str(user.get("email") or user.get("sub") or "") or None
@@ -215,6 +217,8 @@ def _current_menu(who: str, chat: ChatSummary) -> None:
 
 def draw(chat_page: StreamlitPage) -> None:
     """The History section of the sidebar: search, the conversations newest first, rename, delete, import."""
+    if not st.session_state.get("history_on", True):
+        return  # HISTORY=off: nothing is saved, nothing is listed
     who = owner()
     with st.sidebar:
         st.subheader("History")
