@@ -240,8 +240,11 @@ def draw(chat_page: StreamlitPage) -> None:
             "Search conversations", key="history_search", placeholder="Search", label_visibility="collapsed"
         )
         shown = st.session_state.get("history_shown", PAGE)
-        chats: list[ChatSummary] = _call("chats", who, search.strip(), shown + 1) or []
         current = st.session_state.get("chat_id")
+        chats: list[ChatSummary] = _call("chats", who, search.strip(), shown + 1) or []
+        if current and not search.strip() and current not in {c.id for c in chats}:
+            writer().flush(1.0)  # a conversation begun in this run: its first message is being written
+            chats = _call("chats", who, "", shown + 1) or []
         for chat in chats[:shown]:
             st.page_link(
                 chat_page,
@@ -343,7 +346,7 @@ def comparison_picker() -> None:
     def label(comparison_id: str) -> str:
         saved = earlier[comparison_id]
         when = time.strftime("%d %b %H:%M", time.localtime(saved.updated))
-        return f"{when} · {literal(title_of(saved.prompt))}"
+        return f"{when} · {title_of(saved.prompt)}"  # options are drawn as plain text
 
     st.selectbox(
         "Earlier comparisons",
