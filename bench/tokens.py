@@ -4,9 +4,10 @@ A loopback Ollama (in a process of its own, so it does not compete with the read
 lock) streams the same /api/chat answer, at full speed and at about 1 ms a token, to:
 - a raw httpx read of the ndjson lines (the floor);
 - a plain `litellm.completion(stream=True)` loop (what Streamlit's tutorial pattern does);
-- `llm.stream_chat` events handed to the page's thread by `runtime.batches`, as the chat page reads them;
-- the same for a model that cannot think, whose replies the app reads from Ollama's OpenAI-compatible `/v1`
-  (SSE instead of ndjson: the same text, another wire).
+- `llm.stream_chat` events handed to the page's thread by `runtime.batches`, as the chat page reads them
+  (every Ollama chat is read natively from /api/chat: llm/ollama_chat.py);
+- the same for a model that cannot think, through Ollama's OpenAI-compatible `/v1` and litellm's
+  `hosted_vllm/` route, as the app read such models before (and reads any OpenAI-compatible server).
 Each reader is timed to the last of the text (what a page can show) and to the end of the stream: litellm
 assembles the whole reply for its own logging before it ends a stream. Each figure is the median of the
 runs; the readers alternate within each run.
@@ -34,12 +35,12 @@ from tests.fake_ollama import FakeModel, FakeOllama
 TOKENS = 8000
 PACE = 0.001
 MODEL = "writer:8k"
-PLAIN = "plain:8k"  # cannot think: the app asks Ollama's /v1 for it
+PLAIN = "plain:8k"  # cannot think: read from /v1 by the last reader, as the app did before
 MESSAGES = [{"role": "user", "content": "Tell me a long story"}]
 
 
 def _serve(port: multiprocessing.Queue, delay: float) -> None:
-    # A model that can think, asked not to by all three readers: the same /api/chat stream for each.
+    # A model that can think, asked not to by the first three readers: the same /api/chat stream for each.
     writer = FakeModel(MODEL, ["completion", "thinking"], "qwen3", "1.0B", answer_tokens=TOKENS)
     plain = FakeModel(PLAIN, ["completion"], "llama", "1.0B", answer_tokens=TOKENS)
     with FakeOllama([writer, plain], token_delay=delay) as fake:
@@ -94,7 +95,7 @@ def read_events(url: str) -> Read:
 
 
 def read_events_v1(url: str) -> Read:
-    return _events(ChatRequest(Target("ollama", PLAIN, url), MESSAGES, style="none"))
+    return _events(ChatRequest(Target("openai_compatible", PLAIN, f"{url}/v1"), MESSAGES, style="none"))
 
 
 def _events(request: ChatRequest) -> Read:
@@ -113,12 +114,18 @@ READERS: dict[str, Callable[[str], Read]] = {
     "llm events": read_events,
     "llm events /v1": read_events_v1,
 }
-RATIOS = (("litellm", "raw"), ("llm events", "raw"), ("llm events", "litellm"), ("llm events /v1", "raw"))
+RATIOS = (
+    ("litellm", "raw"),
+    ("llm events", "raw"),
+    ("llm events", "litellm"),
+    ("llm events /v1", "raw"),
+    ("llm events /v1", "llm events"),
+)
 LABELS = {
     "raw": "raw httpx read of the ndjson",
     "litellm": "plain litellm.completion loop",
     "llm events": "llm.stream_chat via runtime.batches (the page)",
-    "llm events /v1": "the same, a model that cannot think (Ollama's /v1)",
+    "llm events /v1": "the same, a model that cannot think, via Ollama's /v1 and litellm",
 }
 
 
