@@ -189,3 +189,35 @@ def test_two_app_processes_on_one_postgresql_share_the_history(browser: Browser,
             ]
             first.close()
             second.close()
+
+
+def test_an_exported_conversation_imports_whole_and_a_bad_file_changes_nothing(
+    new_page: Callable[[], Page], tmp_path: Path
+) -> None:
+    page = new_page()
+    send(page, "A conversation worth keeping")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download JSON").click()
+    exported = tmp_path / "conversation.json"
+    info.value.save_as(exported)
+    before = history_titles(page)
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"settings": {}, "messages": [{"content": "no role"}]}')
+    uploader = sidebar(page).get_by_test_id("stFileUploaderDropzoneInput")
+    uploader.set_input_files(str(bad))
+    sidebar(page).get_by_text("not a conversation exported by this app").wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+    assert history_titles(page) == before  # nothing half-imported
+
+    original = chat_id(page)
+    uploader.set_input_files(str(exported))
+    page.wait_for_function(
+        "id => location.search.includes('chat=') && !location.search.includes(id)", arg=original
+    )
+    wait_idle(page)
+    assert chat_id(page) != original  # a copy, under a new id
+    assert said(page) == ["A conversation worth keeping"]
+    assert "You said: A conversation worth keeping" in assistant_messages(page).last.inner_text()
+    assert history_titles(page).count("A conversation worth keeping") == 2
+    assert tracebacks(page) == 0
