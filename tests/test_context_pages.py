@@ -140,7 +140,9 @@ def test_compare_says_which_columns_a_limit_cut(make_app: MakeApp, app_env: Fake
     at.text_area(key="compare_prompt").set_value("why")
     at.button(key="compare_run").click().run()
     assert not at.exception, at.exception
-    assert [r.body["options"]["num_predict"] for r in app_env.requests if r.path in CHAT_PATHS] == [3] * 3
+    assert [(r.body or {})["options"]["num_predict"] for r in app_env.requests if r.path in CHAT_PATHS] == [
+        3
+    ] * 3
     assert captions(at).count("Cut at the 3-token limit") == 3
     comparison: Comparison = at.session_state["comparison"]
     assert "_[Cut at the 3-token limit]_" in compare_markdown(comparison)
