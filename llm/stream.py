@@ -219,6 +219,7 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
             stream, first = opening.result()
             break
         except Exception as exc:
+            await _load_litellm(exc)
             err = to_error(exc, started=False)
             if not err.retryable or attempt == limits.retries:
                 yield Event("error", text=str(err), error=err)
@@ -264,10 +265,18 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
             )
             yield Event("error", text=str(cut), error=cut)
     except Exception as exc:
+        await _load_litellm(exc)
         err = to_error(exc, started=True)
         yield Event("error", text=str(err), error=err)
     finally:
         await _close(stream)
+
+
+async def _load_litellm(exc: BaseException) -> None:
+    """Load litellm the app's way (off the loop, its price table kept local) before `translate` reads its
+    exception classes: an Ollama reply is read without litellm, so it may not be loaded yet."""
+    if not isinstance(exc, LLMError):
+        await asyncio.to_thread(runtime.litellm)
 
 
 async def _open(kwargs: dict[str, Any], native: bool) -> tuple[Any, Any]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from llm import errors, runtime
@@ -328,3 +332,20 @@ def test_request_fields_per_provider(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     assert local["model"] == "hosted_vllm/gemma" and local["api_base"] == "http://127.0.0.1:1/v1"
     assert "sk-typed" not in repr(typed)  # the key never shows in a repr (logs, tracebacks)
+
+
+def test_an_ollama_error_loads_litellm_the_apps_way(ollama: FakeOllama) -> None:
+    """An Ollama reply is read without litellm; mapping its error must not import litellm bare (which
+    fetches a price table from the internet), in a process that has not loaded it yet."""
+    code = (
+        "import os, sys\n"
+        "from llm import runtime\n"
+        "from llm.stream import ChatRequest, Limits, Target, stream_chat\n"
+        f"target = Target('ollama', 'nosuch:1b', {ollama.url!r})\n"
+        "request = ChatRequest(target, [{'role': 'user', 'content': 'hi'}])\n"
+        "events = list(runtime.iterate(stream_chat(request, Limits(retries=0))))\n"
+        "print(events[-2].kind, os.environ.get('LITELLM_LOCAL_MODEL_COST_MAP'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "LITELLM_LOCAL_MODEL_COST_MAP"}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["error", "True"], done.stderr[-2000:]
