@@ -118,7 +118,8 @@ def test_downloads_hold_the_conversation_and_new_chat_clears_it(page: Page, fake
         page.get_by_role("button", name="Download JSON").click()
     exported = json.loads(Path(info.value.path()).read_text())
     user, assistant = exported["messages"]
-    assert user == {"role": "user", "content": "export this"}
+    assert user == {"id": user["id"], "role": "user", "content": "export this"}
+    assert re.fullmatch("[0-9a-f]{32}", user["id"]) and assistant["id"] != user["id"]
     assert assistant["content"] == "You said: export this" and assistant["status"] == "complete"
     assert assistant["thinking"] == "Let me think about this. The user said export this."
     assert assistant["figures"]["completion_tokens"] > 0 and assistant["settings"]["model"] == "gpt-oss:20b"
