@@ -24,6 +24,9 @@ APP_VARS = (
     "LLM_STALL_TIMEOUT",
     "LLM_RETRIES",
     "DATABASE_URL",
+    "HISTORY",
+    "OLLAMA_NUM_CTX",
+    "OLLAMA_MAX_CTX",
 )
 
 
