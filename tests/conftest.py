@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -34,6 +35,20 @@ APP_VARS = (
 def ollama() -> Iterator[FakeOllama]:
     with FakeOllama() as server:
         yield server
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOllama]:
+    """A loopback Ollama-protocol server for tests that speak to it directly."""
+    with FakeOllama() as server:
+        yield server
+
+
+@pytest.fixture
+def client(fake: FakeOllama) -> Iterator[httpx.Client]:
+    """An HTTP client for `fake` (no proxy from the environment)."""
+    with httpx.Client(base_url=fake.url, timeout=5, trust_env=False) as http:
+        yield http
 
 
 @pytest.fixture

@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from tests.fake_ollama import SIGNIN_URL, FakeModel, FakeOllama
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOllama]:
-    with FakeOllama() as server:
-        yield server
-
-
-@pytest.fixture
-def client(fake: FakeOllama) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=fake.url, timeout=5, trust_env=False) as http:
-        yield http
 
 
 def chat_body(model: str, prompt: str = "hi", **extra: object) -> dict:

@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import httpx
-import pytest
 
 from tests.fake_ollama import FakeOllama
 
 LONG = "word " * 2000  # 2,000 of the stand-in's tokens
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOllama]:
-    with FakeOllama() as server:
-        yield server
-
-
-@pytest.fixture
-def client(fake: FakeOllama) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=fake.url, timeout=5, trust_env=False) as http:
-        yield http
 
 
 def conversation(turns: int) -> list[dict]:

@@ -39,6 +39,12 @@ def history_titles(page: Page) -> list[str]:
     return [t.strip().splitlines()[-1] for t in links.all_inner_texts() if t.strip()]  # after the icon
 
 
+def reload(page: Page) -> None:
+    page.reload()
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=WAIT_MS)
+    wait_idle(page)
+
+
 def said(page: Page) -> list[str]:
     """What the person's messages say, oldest first."""
     return [t.strip() for t in user_messages(page).get_by_test_id("stChatMessageContent").all_inner_texts()]
@@ -59,9 +65,7 @@ def test_reload_keeps_the_conversation_and_its_settings(new_page: Callable[[], P
     send(page, "And of Italy?")
     assert chat_id(page) == first
 
-    page.reload()
-    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=WAIT_MS)
-    wait_idle(page)
+    reload(page)
     assert said(page) == ["What is the capital of France?", "And of Italy?"]
     assert "You said: And of Italy?" in assistant_messages(page).last.inner_text()
     assert selected(page, "Model").startswith("qwen3:8b")
@@ -86,9 +90,7 @@ def test_a_second_tab_lists_the_conversation_and_opens_it(new_page: Callable[[],
     assert chat_id(second) == chat_id(first)
     # The second tab goes on with the conversation; the first tab sees it after a reload.
     send(second, "A follow-up from the second tab")
-    first.reload()
-    first.get_by_test_id("stChatInputTextArea").wait_for(timeout=WAIT_MS)
-    wait_idle(first)
+    reload(first)
     assert said(first) == [
         "A question asked in the first tab",
         "A follow-up from the second tab",
@@ -180,9 +182,7 @@ def test_two_app_processes_on_one_postgresql_share_the_history(browser: Browser,
             assert said(second) == ["Started on the first app process"]
             assert "Started on the first app process" in history_titles(second)
             send(second, "Continued on the second")
-            first.reload()
-            first.get_by_test_id("stChatInputTextArea").wait_for(timeout=WAIT_MS)
-            wait_idle(first)
+            reload(first)
             assert said(first) == [
                 "Started on the first app process",
                 "Continued on the second",
