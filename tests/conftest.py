@@ -37,6 +37,16 @@ def ollama() -> Iterator[FakeOllama]:
         yield server
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the slow parts, so `pytest -m "not browser and not real_model"` runs the fast suite."""
+    for item in items:
+        path = Path(str(item.path))
+        if "browser" in path.parts:
+            item.add_marker(pytest.mark.browser)
+        if path.name == "test_real_model.py":
+            item.add_marker(pytest.mark.real_model)
+
+
 @pytest.fixture
 def fake() -> Iterator[FakeOllama]:
     """A loopback Ollama-protocol server for tests that speak to it directly."""
