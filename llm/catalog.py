@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llm import ollama, rest
+from llm import ollama, rest, servers
 from llm.errors import LLMError, ServerUnreachable, bad_base_url
 from llm.models import DEFAULT_COMPATIBLE_BASE, PROVIDERS, ModelInfo
 
@@ -30,9 +30,18 @@ def compatible_models(base: str, api_key: str | None = None) -> list[ModelInfo]:
 def models_for(provider: str, base: str | None, api_key: str | None = None) -> list[ModelInfo]:
     """The models to offer; raises `LLMError` when a local server cannot be asked."""
     if provider == "ollama":
+        if servers.is_pool(base):  # several servers: each model once, with how many servers have it
+            return servers.merged_models(servers.split_bases(base))
         return ollama.list_models(base or "")
     if provider == "openai_compatible":
         if not base:
             raise LLMError("Enter the server's base URL, e.g. http://localhost:1234/v1 for LM Studio.")
         return compatible_models(base, api_key)
     return [ModelInfo(name, provider=provider) for name in PROVIDERS[provider].models]
+
+
+def show(base: str, model: str) -> ModelInfo:
+    """An Ollama model's capabilities (`/api/show`), from the first of several servers that has it."""
+    if servers.is_pool(base):
+        return servers.show(servers.split_bases(base), model)
+    return ollama.show(base, model)

@@ -15,6 +15,7 @@ from llm.context import DEFAULT_CEILING
 from llm.errors import ConfigError
 from llm.models import DEFAULT_COMPATIBLE_BASE, DEFAULT_OLLAMA_BASE, PROVIDERS, normalize_model
 from llm.rest import url_problem
+from llm.servers import split_bases
 from llm.stream import Limits
 
 T = TypeVar("T")
@@ -105,10 +106,12 @@ def _choice(env: Mapping[str, str], name: str, default: str, accepted: Collectio
 def _base(env: Mapping[str, str], name: str, default: str) -> str:
     """A server's base URL: http(s) with a host, or `default` when unset."""
     base = env.get(name, "").strip() or default
-    if base and (problem := url_problem(base)):
-        example = DEFAULT_OLLAMA_BASE if name == "OLLAMA_API_BASE" else DEFAULT_COMPATIBLE_BASE
-        raise ConfigError(f"{name}={base!r} cannot be used: {problem}, e.g. {name}={example}.")
-    return base.rstrip("/") if name == "OLLAMA_API_BASE" else base
+    several = name == "OLLAMA_API_BASE"  # several Ollama servers, comma-separated (llm.servers)
+    for part in [p.strip() for p in base.split(",") if p.strip()] if several else [base] if base else []:
+        if problem := url_problem(part):
+            example = DEFAULT_OLLAMA_BASE if several else DEFAULT_COMPATIBLE_BASE
+            raise ConfigError(f"{name}={part!r} cannot be used: {problem}, e.g. {name}={example}.")
+    return ",".join(split_bases(base)) if several else base
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

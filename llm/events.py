@@ -31,6 +31,7 @@ class Stats:
     max_tokens: int | None = None  # the reply's token limit sent, if any
     context_size: int | None = None  # the context window sent (Ollama's num_ctx)
     prompt_estimate: int | None = None  # estimated prompt tokens (llm.context), when none are reported
+    server: str | None = None  # the Ollama server that answered, when OLLAMA_API_BASE lists several
 
     def end(self) -> None:
         """Mark the reply ended now, unless it already is; thinking still open ends with it."""

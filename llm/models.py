@@ -100,11 +100,15 @@ class ModelInfo:
     # whose `think` takes "low"/"medium"/"high". Known from `/api/show` (see `uses_harmony`), never the name.
     harmony: bool = False
     context_length: int | None = None  # the most tokens of context it takes (`/api/show`), when known
+    servers: int = 0  # with several Ollama servers: how many of them have it, of `of_servers`
+    of_servers: int = 0
 
     @property
     def label(self) -> str:
-        """'qwen3:8b · 8.2B · 5.2 GB' for the model picker."""
+        """'qwen3:8b · 8.2B · 5.2 GB' for the model picker (with '· on 2 of 3 servers' for several)."""
         parts = [self.name, self.parameter_size, human_bytes(self.size) if self.size else ""]
+        if self.of_servers > 1:
+            parts.append(f"on {self.servers} of {self.of_servers} servers")
         return " · ".join(p for p in parts if p)
 
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from llm import ollama_chat, runtime
+from llm import ollama_chat, runtime, servers
 from llm.chunks import Chunk, from_litellm
 from llm.context import conversation_tokens
 from llm.errors import LLMError, MissingKey, StreamBroken, TimedOut, translate
@@ -187,25 +187,29 @@ async def stream_chat(req: ChatRequest, limits: Limits = Limits()) -> AsyncItera
 async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterator[Event]:
     target = req.target
     key_var = PROVIDERS[target.provider].key_var
+    where = target.base_url  # with several Ollama servers: the one this attempt went to
+    pool = servers.pool_for(where) if target.provider == "ollama" else None
 
     def to_error(exc: BaseException, started: bool) -> LLMError:
         return translate(
             exc,
             provider=target.provider,
             model=target.model,
-            base_url=target.base_url,
+            base_url=where,
             key_var=key_var,
             started=started,
         )
 
     try:
         kwargs = request_kwargs(req, limits)
-    except LLMError as err:
-        yield Event("error", text=str(err), error=err)
+    except LLMError as refused:
+        yield Event("error", text=str(refused), error=refused)
         return
     stream: Any = None
     first: Any = None
     for attempt in range(limits.retries + 1):
+        if pool is not None:  # litellm's Router chooses among the servers not cooling down
+            where = kwargs["api_base"] = stats.server = await pool.pick(target.model)
         opening = asyncio.ensure_future(_open(kwargs, native=target.provider == "ollama"))
         try:
             async for event in _watch(
@@ -221,14 +225,14 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
         except Exception as exc:
             await _load_litellm(exc)
             err = to_error(exc, started=False)
+            elsewhere = pool is not None and where is not None and pool.failed(target.model, where, err)
             if not err.retryable or attempt == limits.retries:
                 yield Event("error", text=str(err), error=err)
                 return
-            delay = backoff_delay(attempt, limits)
+            delay = 0.0 if elsewhere else backoff_delay(attempt, limits)  # another server: no wait
             stats.retries += 1
-            yield Event(
-                "retry", text=f"{err.title}: retrying in {delay:.1f} s ({attempt + 1}/{limits.retries})"
-            )
+            then = "trying another server" if elsewhere else f"retrying in {delay:.1f} s"
+            yield Event("retry", text=f"{err.title}: {then} ({attempt + 1}/{limits.retries})")
             await asyncio.sleep(delay)
         finally:
             if not opening.done():

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from llm import catalog, ollama
+from llm import catalog
 from llm.config import Settings
 from llm.context import DEFAULT_CEILING, SIZES, Window, choose, conversation_tokens, reply_room, short
 from llm.errors import LLMError
@@ -84,7 +84,7 @@ def cached_models(provider: str, base: str | None, api_key: str | None) -> list[
 
 @st.cache_data(ttl=300, show_spinner=False)
 def cached_show(base: str, model: str) -> ModelInfo:
-    return ollama.show(base, model)
+    return catalog.show(base, model)
 
 
 def refresh_models() -> None:
