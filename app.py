@@ -7,6 +7,7 @@ import streamlit as st
 from llm import runtime
 from llm.config import load_env, load_settings
 from llm.errors import ConfigError
+from llm.markdown import for_page
 from ui import history, sidebar
 from ui.navigation import navigation
 from ui.turns import chat_box
@@ -32,7 +33,9 @@ if on_chat:
 try:
     settings = load_settings()
 except ConfigError as err:
-    st.error(f"**Setting problem in your environment or .env:** {err}", icon=":material/settings:")
+    st.error(
+        f"**Setting problem in your environment or .env:** {for_page(str(err))}", icon=":material/settings:"
+    )
     st.stop()
 
 if on_chat:

@@ -21,6 +21,7 @@ from llm import runtime
 from llm.config import Settings
 from llm.conversation import Turn, ends_text, quote, reply_markdown
 from llm.events import Event, Stats
+from llm.markdown import for_export
 from llm.models import PROVIDERS, env_key
 from llm.stream import ChatRequest, Limits, Target, stream_chat
 from llm.thinking import LABELS, Level, Style, coerce, levels
@@ -492,7 +493,7 @@ def _markdown_table(rows: list[dict[str, str]]) -> list[str]:
 
 def to_markdown(comparison: Comparison) -> str:
     first = comparison.requests[0]
-    lines = ["# Comparison", "", "**Prompt:**", "", *quote(comparison.prompt), ""]
+    lines = ["# Comparison", "", "**Prompt:**", "", *quote(for_export(comparison.prompt)), ""]
     shared = [
         f"temperature {first.temperature}",
         f"max tokens {first.max_tokens or 'model default'}",
@@ -500,14 +501,16 @@ def to_markdown(comparison: Comparison) -> str:
     ]
     lines += [f"_{' · '.join(shared)}_", ""]
     if first.system.strip():
-        lines += ["**System prompt:**", "", *quote(first.system), ""]
+        lines += ["**System prompt:**", "", *quote(for_export(first.system)), ""]
     if comparison.blind:
-        votes = ", ".join(f"{comparison.name(i)}: {comparison.votes[i]}" for i in comparison.order)
+        votes = ", ".join(
+            f"{for_export(comparison.name(i))}: {comparison.votes[i]}" for i in comparison.order
+        )
         lines += [f"**Blind vote:** {votes}", ""]
     if comparison.runs:
         lines += ["## Figures", "", *_markdown_table(comparison.table(named=True)), ""]
     for i in comparison.order:
-        lines += [f"## {comparison.name(i)}", ""]
+        lines += [f"## {for_export(comparison.name(i))}", ""]
         replies = comparison.replies(i)
         for n, turn in enumerate(replies, 1):
             if len(replies) > 1:

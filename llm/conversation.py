@@ -11,6 +11,7 @@ from typing import Any, Literal, get_args
 from llm.context import limit_note, window_line
 from llm.errors import ImportFailed
 from llm.events import Event, Stats
+from llm.markdown import for_export
 
 Role = Literal["user", "assistant"]
 # interrupted: the server stopped writing the reply (it was killed mid-reply); read back from the history
@@ -59,9 +60,19 @@ class Turn:
             if self.stats:
                 self.stats.end()
 
+    def keep_shown(self, content: int, thinking: int) -> None:
+        """Cut a reply whose run ended mid-draw back to what the page showed (`content`, `thinking` chars).
+
+        The page folds a batch of events in, then draws it: a Stop that ends the run during the draw
+        would otherwise keep text nobody saw.
+        """
+        self.content, self.thinking = self.content[:content], self.thinking[:thinking]
+
     @property
     def thought_label(self) -> str:
         secs = self.stats.thinking_seconds if self.stats else None
+        if self.status == "stopped" and not self.content:
+            return f"Stopped after {secs:.1f} s" if secs is not None else "Stopped"
         return f"Thought for {secs:.1f} s" if secs is not None else "Thinking"
 
     def as_dict(self) -> dict[str, Any]:
@@ -164,7 +175,7 @@ def answer_chunks(
 
 
 def _settings_line(settings: dict[str, str]) -> str:
-    return " · ".join(f"{k}: {v}" for k, v in settings.items() if v)
+    return for_export(" · ".join(f"{k}: {v}" for k, v in settings.items() if v))
 
 
 def quote(text: str) -> list[str]:
@@ -173,13 +184,21 @@ def quote(text: str) -> list[str]:
 
 
 def reply_markdown(turn: Turn) -> list[str]:
-    """A reply as Markdown lines: its thinking quoted and marked as such, the answer, and how it ended."""
+    """A reply as Markdown lines: its thinking quoted and marked as such, the answer, and how it ended.
+
+    The model's text goes through `for_export`: its Markdown as written, with no live HTML or images.
+    """
     lines: list[str] = []
     if turn.thinking:
-        lines += [f"> **Thinking** ({turn.thought_label.lower()})", ">", *quote(turn.thinking), ""]
-    lines += [turn.content, ""]
+        lines += [
+            f"> **Thinking** ({turn.thought_label.lower()})",
+            ">",
+            *quote(for_export(turn.thinking)),
+            "",
+        ]
+    lines += [for_export(turn.content), ""]
     if turn.status != "complete":
-        lines += [f"_[{turn.status}{': ' + turn.error if turn.error else ''}]_", ""]
+        lines += [f"_[{turn.status}{': ' + for_export(turn.error) if turn.error else ''}]_", ""]
     if note := limit_note(turn.stats):
         lines += [f"_[{note}]_", ""]
     return lines
@@ -189,7 +208,7 @@ def to_markdown(turns: list[Turn], settings: dict[str, str]) -> str:
     lines = ["# Conversation", "", f"_{_settings_line(settings)}_", ""]
     for turn in turns:
         if turn.role == "user":
-            lines += ["## You", "", turn.content, ""]
+            lines += ["## You", "", for_export(turn.content), ""]
             continue
         lines += [f"## Assistant ({_settings_line(turn.settings)})" if turn.settings else "## Assistant", ""]
         lines += reply_markdown(turn)

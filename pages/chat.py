@@ -7,9 +7,10 @@ import streamlit as st
 from llm import conversation
 from llm.context import limit_note
 from llm.conversation import Turn
+from llm.markdown import plain
 from llm.stream import stream_chat
 from ui import history, overflow, sidebar
-from ui.turns import LiveReply, draw_history, sent
+from ui.turns import LiveReply, draw_history, draw_user, sent
 
 CONTINUE = "Continue exactly where your last answer stopped."  # sent by the Continue button
 
@@ -27,7 +28,7 @@ history.keep_url()
 st.title("Chat")
 if not turns:
     st.caption(
-        f"Talking to **{choice.target.model or 'no model yet'}** via {choice.settings['provider']}. "
+        f"Talking to **{plain(choice.target.model) or 'no model yet'}** via {choice.settings['provider']}. "
         "Thinking streams live above each answer."
     )
 
@@ -96,7 +97,7 @@ if prompt:
     turns.append(Turn("user", prompt))
     history.save(turns[-1], choice)  # saved as sent, with the settings reopening it restores
     with st.chat_message("user"):
-        st.markdown(prompt)
+        draw_user(turns[-1])
     reply()
     st.rerun()
 elif last is not None and last.role == "user":

@@ -6,6 +6,7 @@ import streamlit as st
 
 from llm import ollama
 from llm.errors import LLMError
+from llm.markdown import for_page, plain
 from ui import models as view
 from ui import sidebar
 
@@ -17,12 +18,12 @@ if choice.target.provider != "ollama":
     st.stop()
 
 base = choice.target.base_url
-st.caption(f"Ollama at {base}")
+st.caption(f"Ollama at {plain(base or '')}")
 view.notice()
 try:
     installed = ollama.list_models(base)
 except LLMError as err:
-    st.error(str(err), icon=":material/error:")
+    st.error(for_page(str(err)), icon=":material/error:")
     st.stop()
 
 view.installed_table(base, installed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,7 +43,12 @@ def editor(at: AppTest, column: int, kind: str) -> Selectbox:
 
 
 def headers(at: AppTest) -> list[str]:
-    return [m.value.removeprefix("##### ") for m in at.markdown if m.value.startswith("##### ")]
+    """Column headings as they read on the page (their Markdown escapes undone)."""
+    return [
+        re.sub(r"\\(.)", r"\1", m.value.removeprefix("##### "))
+        for m in at.markdown
+        if m.value.startswith("##### ")
+    ]
 
 
 def figure_captions(at: AppTest) -> list[str]:

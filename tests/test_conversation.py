@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 from llm.conversation import Turn, answer_chunks, history, to_json, to_markdown, update_interval
@@ -139,3 +140,32 @@ def test_events_after_stop_are_ignored() -> None:
     turn.apply(Event("answer", " late"))
     turn.apply(Event("done", stats=Stats()))
     assert (turn.content, turn.status) == ("partial", "stopped")
+
+
+def test_a_stop_mid_draw_keeps_what_was_shown_and_says_when_thinking_stopped() -> None:
+    stats = Stats()
+    stats.thinking_started = stats.started
+    turn = Turn("assistant", thinking="Let me see. Maybe", status="streaming", stats=stats)
+    turn.keep_shown(0, len("Let me see."))
+    turn.stop()
+    assert turn.thinking == "Let me see." and turn.status == "stopped"
+    assert re.fullmatch(r"Stopped after \d+\.\d s", turn.thought_label)
+    answered = Turn("assistant", "w0 w1", thinking="Done.", status="stopped", stats=stats)
+    assert answered.thought_label.startswith("Thought for ")
+
+
+def test_markdown_export_is_faithful_but_carries_no_live_html_or_images() -> None:
+    answer = "So \\( x^2 \\), $5.\n\n<img src=x onerror=alert(1)>\n\n![chart](http://h/c.png)\n\n```\n<b>kept</b>\n```"
+    turns = [
+        Turn("user", "<script>x()</script> ![me](http://h/me.png)"),
+        Turn("assistant", answer, thinking="<i>hm</i> ![t](http://h/t.png)", settings={"model": "<b>m</b>"}),
+    ]
+    text = to_markdown(turns, {"model": "<b>m</b>"})
+    assert "So \\( x^2 \\), $5." in text and "```\n<b>kept</b>\n```" in text
+    assert "&lt;img src=x" in text and "&lt;script>" in text and "> &lt;i>hm&lt;/i>" in text
+    assert (
+        "[chart](http://h/c.png)" in text
+        and "[me](http://h/me.png)" in text
+        and "[t](http://h/t.png)" in text
+    )
+    assert "![" not in text and "<b>m</b>" not in text

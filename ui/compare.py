@@ -30,6 +30,7 @@ from llm.config import Settings, load_settings
 from llm.context import limit_advice, limit_note
 from llm.conversation import Turn
 from llm.errors import LLMError
+from llm.markdown import for_page, plain
 from llm.models import PROVIDERS, ModelInfo, thinking_style
 from llm.stream import Limits
 from llm.thinking import LABELS, NO_THINKING_REASON, coerce, levels
@@ -76,7 +77,7 @@ def _edit(i: int, column: Column, choice: Choice, settings: Settings, gen: int) 
     where = column_target(provider, "", choice.target, settings)
     listed, problem = _listed(provider, where.api_base, where.api_key)
     if problem:
-        st.caption(problem)
+        st.caption(for_page(problem))
     names = [m.name for m in listed]
     wanted = column.target.model if column.target.provider == provider else (names[0] if names else "")
     if wanted and wanted not in names:
@@ -167,20 +168,18 @@ class LiveColumn:
     """One column's placeholders: its name, the thinking block, the answer, then status and figures."""
 
     def __init__(self, label: str, show_thinking: bool) -> None:
-        st.markdown(f"##### {label}")
+        st.markdown(f"##### {plain(label)}")
         self.reply = LiveReply(show_thinking)
-        self.answer = st.empty()
         self.footer = st.empty()
 
     def redraw(self, turn: Turn, figures: list[str]) -> None:
         self.reply.redraw(turn)
-        if turn.content:
-            self.answer.markdown(turn.content)
+        self.reply.draw_answer(turn)
         with self.footer.container():
             if turn.status == "stopped":
                 st.caption(":orange[■ Stopped] — the partial answer is kept.")
             if turn.status == "error":
-                st.error(turn.error, icon=":material/error:")
+                st.error(for_page(turn.error), icon=":material/error:")
             if turn.stats and (note := limit_note(turn.stats)):
                 st.caption(f":orange[✂ {note}.] To let it run longer, {limit_advice(turn.stats)}.")
             if figures:

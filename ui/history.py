@@ -20,6 +20,7 @@ from streamlit.navigation.page import StreamlitPage
 from llm.config import Settings
 from llm.conversation import Turn
 from llm.errors import LLMError
+from llm.markdown import for_page, plain
 from llm.models import PROVIDERS
 from llm.thinking import levels
 from ui.sidebar import Choice
@@ -63,11 +64,6 @@ def owner() -> str | None:
     if user.get("is_logged_in"):
         return str(user.get("email") or user.get("sub") or "") or None
     return None if "is_logged_in" in user else LOCAL
-
-
-def literal(text: str) -> str:
-    """Text drawn as itself where Streamlit reads Markdown (a title comes from what a person typed)."""
-    return "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|:~$" else c for c in text)
 
 
 def _problem(text: str | None) -> None:
@@ -228,11 +224,11 @@ def draw(chat_page: StreamlitPage) -> None:
             return
         problem = writer().problem or st.session_state.get("history_problem")
         if problem:
-            st.warning(problem, icon=":material/database:")
+            st.warning(for_page(problem), icon=":material/database:")
         if notice := st.session_state.pop("history_notice", None):
             st.info(notice)
         if undo := st.session_state.get("history_undo"):
-            st.caption(f"Deleted “{literal(undo.title)}”.")
+            st.caption(f"Deleted “{plain(undo.title)}”.")
             st.button(
                 "Undo", key="history_undo_button", on_click=_undo, args=(who, undo), icon=":material/undo:"
             )
@@ -248,7 +244,7 @@ def draw(chat_page: StreamlitPage) -> None:
         for chat in chats[:shown]:
             st.page_link(
                 chat_page,
-                label=literal(chat.title),
+                label=plain(chat.title),
                 query_params={CHAT: chat.id},
                 icon=":material/chat_bubble:" if chat.id == current else ":material/chat_bubble_outline:",
                 width="stretch",

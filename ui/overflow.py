@@ -11,6 +11,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from llm.context import Window
+from llm.markdown import plain
 
 HELD = "held_message"  # (message, warning) kept back
 RELEASED = "released_message"  # a held message to send on this run
@@ -38,7 +39,7 @@ def draw(new_chat: Callable[[], None]) -> None:
         return
     prompt, warning = held
     shown = prompt if len(prompt) <= 120 else prompt[:120] + "…"
-    st.warning(f"{warning}\n\nNot sent yet: “{shown}”", icon=":material/warning:")
+    st.warning(f"{warning}\n\nNot sent yet: “{plain(shown)}”", icon=":material/warning:")
     row = st.container(horizontal=True)
     if row.button("New chat with this message", key="held_new_chat", icon=":material/add:"):
         new_chat()

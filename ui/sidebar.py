@@ -10,6 +10,7 @@ from llm import catalog
 from llm.config import Settings
 from llm.context import DEFAULT_CEILING, SIZES, Window, choose, conversation_tokens, reply_room, short
 from llm.errors import LLMError
+from llm.markdown import for_page
 from llm.models import DEFAULT_COMPATIBLE_BASE, PROVIDERS, ModelInfo, env_key, thinking_style
 from llm.stream import ChatRequest, Target
 from llm.thinking import LABELS, NO_THINKING_REASON, Level, Style, coerce, levels
@@ -138,7 +139,7 @@ def _model(provider: str, base: str | None, api_key: str | None, default: str) -
     try:
         listed = cached_models(provider, base, api_key)
     except LLMError as err:
-        st.warning(str(err))
+        st.warning(for_page(str(err)))
         listed = []
     names = [m.name for m in listed]
     if default and default not in names:

@@ -12,12 +12,13 @@ from llm import runtime
 from llm.context import limit_advice, limit_note, window_line
 from llm.conversation import Turn, answer_chunks, ends_text, update_interval
 from llm.events import Event
+from llm.markdown import for_page
 
 
 def draw_thinking(turn: Turn, show: bool) -> None:
     if show and turn.thinking:
         with st.expander(turn.thought_label, expanded=False):
-            st.markdown(turn.thinking)
+            st.markdown(for_page(turn.thinking))
 
 
 def draw_footer(turn: Turn) -> None:
@@ -29,7 +30,7 @@ def draw_footer(turn: Turn) -> None:
             ":orange[■ Interrupted] — the app stopped before the reply finished; what arrived is kept."
         )
     if turn.status == "error":
-        st.error(turn.error, icon=":material/error:")
+        st.error(for_page(turn.error), icon=":material/error:")
     if turn.stats and (note := limit_note(turn.stats)):
         st.caption(
             f":orange[✂ {note}.] **Continue** asks the model for the rest; or {limit_advice(turn.stats)}."
@@ -41,8 +42,40 @@ def draw_footer(turn: Turn) -> None:
 def draw_turn(turn: Turn, show_thinking: bool) -> None:
     draw_thinking(turn, show_thinking)
     if turn.content:
-        st.markdown(turn.content)
+        st.markdown(for_page(turn.content))
     draw_footer(turn)
+
+
+# A long paste (a log, a file) would fill the page: a message longer than this shows its start and a
+# "Show all" button. The whole text is kept, sent and exported.
+SHORT_LINES = 20
+SHORT_CHARS = 2_000
+
+
+def shortened(text: str) -> str | None:
+    """The start of a message too long to draw whole (about SHORT_LINES lines), None if it fits."""
+    lines = text.split("\n")
+    start = "\n".join(lines[:SHORT_LINES])[:SHORT_CHARS]
+    return None if start == text else start
+
+
+def draw_user(turn: Turn) -> None:
+    """A person's message, its start only when long, until they ask for all of it."""
+    start = shortened(turn.content)
+    shown: set[str] = st.session_state.setdefault("shown_whole", set())
+    if start is None or turn.id in shown:
+        st.markdown(for_page(turn.content))
+        return
+    st.markdown(for_page(start.rstrip() + " …"))
+    lines = turn.content.count("\n") + 1
+    if st.button(
+        f"Show all ({lines:,} lines, {len(turn.content):,} characters)",
+        key=f"show_all_{turn.id}",
+        icon=":material/unfold_more:",
+        type="tertiary",
+    ):
+        shown.add(turn.id)
+        st.rerun()
 
 
 PROMPT = "prompt"
@@ -75,19 +108,25 @@ def draw_history(turns: list[Turn], show_thinking: bool) -> None:
             if turn.role == "assistant":
                 draw_turn(turn, show_thinking)
             else:
-                st.markdown(turn.content)
+                draw_user(turn)
 
 
 class LiveReply:
-    """Placeholders for a reply being streamed: a thinking status block, a notice line, the answer."""
+    """Placeholders for a reply being streamed: a thinking status block, a notice line, the answer.
+
+    Text goes through `for_page` once per page update, as a whole (a code fence or `\\(` opened in one
+    batch may close in the next).
+    """
 
     def __init__(self, show_thinking: bool) -> None:
         self.show_thinking = show_thinking
         self.thinking_box = st.empty()
         self.notice = st.empty()
+        self.answer = st.empty()
         self._status: Any = None
         self._text: Any = None
         self._drawn = ("", 0, False)  # notice, thinking length, collapsed: only changes are sent again
+        self.shown = (0, 0)  # characters of the answer and of the thinking the page has drawn
 
     def redraw(self, turn: Turn) -> None:
         notice, thought, collapsed = self._drawn
@@ -102,11 +141,17 @@ class LiveReply:
             # Not `with self._status:`: leaving that block marks the status complete while still thinking.
             self._text = self._status.empty()
         if show and len(turn.thinking) != thought:
-            self._text.markdown(turn.thinking)
+            self._text.markdown(for_page(turn.thinking))
         if show and not collapsed and (turn.content or turn.status != "streaming"):
             self._status.update(label=turn.thought_label, state="complete", expanded=False)
             collapsed = True
         self._drawn = (turn.notice, len(turn.thinking) if show else 0, collapsed)
+        self.shown = (self.shown[0], len(turn.thinking))
+
+    def draw_answer(self, turn: Turn) -> None:
+        if turn.content and len(turn.content) != self.shown[0]:
+            self.answer.markdown(for_page(turn.content))
+        self.shown = (len(turn.content), self.shown[1])
 
     def stream(
         self, events: AsyncIterator[Event], turn: Turn, keep: Callable[[Turn], None] = lambda _: None
@@ -115,11 +160,19 @@ class LiveReply:
 
         Events cross from the loop in batches, a few a second for a long reply (see `update_interval`).
         `keep(turn)` is called after each batch and at the end (history saves the reply as it streams).
+        A run ended by Stop or a click during a draw keeps what the page had shown, not the batch that
+        was being drawn.
         """
         with closing(runtime.batches(events, lambda: update_interval(turn), ends_text)) as batches:
-            st.write_stream(answer_chunks(_kept(batches, turn, keep), turn, self.redraw))
+            try:
+                for _ in answer_chunks(_kept(batches, turn, keep), turn, self.redraw):
+                    self.draw_answer(turn)
+            except BaseException:
+                turn.keep_shown(*self.shown)
+                raise
         keep(turn)
         self.redraw(turn)
+        self.draw_answer(turn)
         draw_footer(turn)
 
 
