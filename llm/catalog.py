@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llm import ollama, rest, servers
+from llm import ollama, proxy, rest, servers
 from llm.errors import LLMError, ServerUnreachable, bad_base_url
 from llm.models import DEFAULT_COMPATIBLE_BASE, PROVIDERS, ModelInfo
 
@@ -33,6 +33,10 @@ def models_for(provider: str, base: str | None, api_key: str | None = None) -> l
         if servers.is_pool(base):  # several servers: each model once, with how many servers have it
             return servers.merged_models(servers.split_bases(base))
         return ollama.list_models(base or "")
+    if provider == "litellm_proxy":
+        if not base:
+            raise LLMError("Enter the LiteLLM Proxy's address, e.g. http://localhost:4000.")
+        return proxy.models(base, api_key)
     if provider == "openai_compatible":
         if not base:
             raise LLMError("Enter the server's base URL, e.g. http://localhost:1234/v1 for LM Studio.")

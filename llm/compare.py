@@ -77,7 +77,7 @@ def column_providers(current: str, settings: Settings) -> list[str]:
     def ready(provider: str) -> bool:
         spec = PROVIDERS[provider]
         if spec.needs_base_url:
-            return bool(settings.compatible_base)
+            return bool(settings.base_for(provider))
         return not spec.key_var or bool(env_key(provider))
 
     return [p for p in PROVIDERS if p == current or ready(p)]
@@ -87,8 +87,7 @@ def column_target(provider: str, model: str, current: Target, settings: Settings
     """Where a column's request goes: the sidebar's URL and key for its provider, else the environment's."""
     if provider == current.provider:
         return Target(provider, model, current.api_base, current.api_key)
-    base = {"ollama": settings.ollama_base, "openai_compatible": settings.compatible_base}.get(provider)
-    return Target(provider, model, base or None)
+    return Target(provider, model, settings.base_for(provider) or None)
 
 
 async def merge(

@@ -13,7 +13,13 @@ from dotenv import dotenv_values
 
 from llm.context import DEFAULT_CEILING
 from llm.errors import ConfigError
-from llm.models import DEFAULT_COMPATIBLE_BASE, DEFAULT_OLLAMA_BASE, PROVIDERS, normalize_model
+from llm.models import (
+    DEFAULT_COMPATIBLE_BASE,
+    DEFAULT_OLLAMA_BASE,
+    DEFAULT_PROXY_BASE,
+    PROVIDERS,
+    normalize_model,
+)
 from llm.rest import url_problem
 from llm.servers import split_bases
 from llm.stream import Limits
@@ -32,12 +38,18 @@ class Settings:
     model: str = ""
     ollama_base: str = DEFAULT_OLLAMA_BASE
     compatible_base: str = ""
+    proxy_base: str = ""  # a LiteLLM Proxy (LITELLM_PROXY_API_BASE)
     thinking: str = "medium"
     hide_thinking: bool = False
     limits: Limits = field(default_factory=Limits)
     num_ctx: int | None = None  # Ollama's context window; None is Auto (llm.context.choose)
     max_ctx: int = DEFAULT_CEILING  # Auto's ceiling
     history: bool = True  # conversations and compare runs are saved (HISTORY=off: kept in the tab only)
+
+    def base_for(self, provider: str) -> str:
+        """The server address set for a provider ("" for a cloud provider, or when unset)."""
+        bases = {"ollama": self.ollama_base, "openai_compatible": self.compatible_base}
+        return {**bases, "litellm_proxy": self.proxy_base}.get(provider, "")
 
 
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
@@ -109,7 +121,10 @@ def _base(env: Mapping[str, str], name: str, default: str) -> str:
     several = name == "OLLAMA_API_BASE"  # several Ollama servers, comma-separated (llm.servers)
     for part in [p.strip() for p in base.split(",") if p.strip()] if several else [base] if base else []:
         if problem := url_problem(part):
-            example = DEFAULT_OLLAMA_BASE if several else DEFAULT_COMPATIBLE_BASE
+            example = {
+                "OLLAMA_API_BASE": DEFAULT_OLLAMA_BASE,
+                "LITELLM_PROXY_API_BASE": DEFAULT_PROXY_BASE,
+            }.get(name, DEFAULT_COMPATIBLE_BASE)
             raise ConfigError(f"{name}={part!r} cannot be used: {problem}, e.g. {name}={example}.")
     return ",".join(split_bases(base)) if several else base
 
@@ -156,6 +171,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         model=check(lambda: _model(raw_model, provider), ""),
         ollama_base=check(lambda: _base(env, "OLLAMA_API_BASE", DEFAULT_OLLAMA_BASE), DEFAULT_OLLAMA_BASE),
         compatible_base=check(lambda: _base(env, "OPENAI_COMPATIBLE_API_BASE", ""), ""),
+        proxy_base=check(lambda: _base(env, "LITELLM_PROXY_API_BASE", ""), ""),
         thinking=thinking,
         hide_thinking=hide in _TRUE,
         limits=Limits(

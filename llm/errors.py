@@ -46,6 +46,12 @@ class RateLimited(LLMError):
     retryable = True
 
 
+class BudgetSpent(LLMError):
+    """A LiteLLM Proxy refused because a budget (the key's, the model's) is spent: waiting will not help."""
+
+    title = "Budget spent"
+
+
 class ServerBusy(LLMError):
     title = "Server busy"
     retryable = True
@@ -197,6 +203,12 @@ def translate(
         )
     is_ollama = provider == "ollama"
     where = base_url or provider
+    if provider == "litellm_proxy":
+        from llm.proxy import refusal  # the proxy's budget, rate limit and key refusals
+
+        said = str(getattr(original or exc, "message", None) or exc)
+        if told := refusal(status, said, base=base_url, model=model):
+            return told
     if base_url and (problem := url_problem(base_url)):
         setting = "Ollama URL" if is_ollama else "base URL"
         return bad_base_url(

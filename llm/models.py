@@ -78,11 +78,20 @@ PROVIDERS: dict[str, Provider] = {
             needs_base_url=True,
             key_optional=True,
         ),
+        Provider(
+            "litellm_proxy",
+            "LiteLLM Proxy",
+            "litellm_proxy/",
+            "LITELLM_PROXY_API_KEY",
+            needs_base_url=True,
+            key_optional=True,  # a proxy without a master key takes any key
+        ),
     )
 }
 
 DEFAULT_OLLAMA_BASE = "http://localhost:11434"
 DEFAULT_COMPATIBLE_BASE = "http://localhost:1234/v1"
+DEFAULT_PROXY_BASE = "http://localhost:4000"
 
 
 @dataclass(frozen=True)
@@ -100,6 +109,7 @@ class ModelInfo:
     # whose `think` takes "low"/"medium"/"high". Known from `/api/show` (see `uses_harmony`), never the name.
     harmony: bool = False
     context_length: int | None = None  # the most tokens of context it takes (`/api/show`), when known
+    backend: str = ""  # behind a LiteLLM Proxy: the model it stands for, e.g. `ollama_chat/gpt-oss:20b`
     servers: int = 0  # with several Ollama servers: how many of them have it, of `of_servers`
     of_servers: int = 0
 
@@ -162,6 +172,31 @@ def thinking_style(info: ModelInfo) -> Style:
                 if is_gpt_oss_id(name) or _OPENAI_REASONING.search(name.split("/")[-1])
                 else "none"
             )
+        case "litellm_proxy":
+            return _proxied_style(info)
+    return "none"
+
+
+# litellm's prefixes of the providers whose thinking this app knows, behind a LiteLLM Proxy.
+_PROXIED = {"openai": "openai", "anthropic": "anthropic", "gemini": "gemini", "groq": "groq"}
+_PROXIED_OLLAMA = ("ollama_chat", "ollama")
+
+
+def _proxied_style(info: ModelInfo) -> Style:
+    """A proxy's model thinks as the model behind it (`ModelInfo.backend`, from the proxy's /v1/model/info).
+
+    An Ollama model behind a proxy cannot be asked `/api/show`: gpt-oss is known by its id, as for cloud
+    providers, and another thinks when the proxy's config says `supports_reasoning: true` for it.
+    """
+    prefix, _, name = info.backend.partition("/")
+    if prefix in _PROXIED_OLLAMA:
+        if is_gpt_oss_id(name):
+            return "ollama-effort"
+        return "ollama-toggle" if "thinking" in info.capabilities else "none"
+    if prefix == "openrouter":
+        return thinking_style(ModelInfo(name, provider="openrouter"))
+    if prefix in _PROXIED:
+        return thinking_style(ModelInfo(name, provider=_PROXIED[prefix]))
     return "none"
 
 

@@ -11,7 +11,14 @@ from llm.config import Settings
 from llm.context import DEFAULT_CEILING, SIZES, Window, choose, conversation_tokens, reply_room, short
 from llm.errors import LLMError
 from llm.markdown import for_page
-from llm.models import DEFAULT_COMPATIBLE_BASE, PROVIDERS, ModelInfo, env_key, thinking_style
+from llm.models import (
+    DEFAULT_COMPATIBLE_BASE,
+    DEFAULT_PROXY_BASE,
+    PROVIDERS,
+    ModelInfo,
+    env_key,
+    thinking_style,
+)
 from llm.stream import ChatRequest, Target
 from llm.thinking import LABELS, NO_THINKING_REASON, Level, Style, coerce, levels
 from ui.navigation import hand_over
@@ -202,6 +209,13 @@ def draw(settings: Settings) -> Choice:
                 settings.compatible_base or DEFAULT_COMPATIBLE_BASE,
                 key="compatible_base",
                 help="LM Studio, llama.cpp or vLLM, ending in /v1",
+            ).strip()
+        elif provider == "litellm_proxy":
+            base = st.text_input(
+                "LiteLLM Proxy URL",
+                settings.proxy_base or DEFAULT_PROXY_BASE,
+                key="proxy_base",
+                help="The team's LiteLLM Proxy, e.g. http://localhost:4000 (LITELLM_PROXY_API_BASE)",
             ).strip()
         api_key = _api_key(provider)
         default_model = settings.model if provider == settings.provider else ""
