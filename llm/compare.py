@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from llm import runtime
 from llm.config import Settings
 from llm.conversation import Turn, ends_text, quote, reply_markdown
+from llm.errors import for_compare
 from llm.events import Event, Stats
 from llm.markdown import for_export
 from llm.models import PROVIDERS, env_key
@@ -320,6 +321,13 @@ class Comparison:
         """The name, or only the letter while hidden."""
         return self.letter(column) if self.hidden else self.name(column)
 
+    def error_text(self, column: int, turn: Turn) -> str:
+        """What a failed reply in `column` says: while hidden, only that its letter failed (an error names
+        the model, the provider or the server)."""
+        if self.hidden:
+            return f"Column {self.letter(column)} failed. Why is shown with the settings after the reveal."
+        return for_compare(turn.error)
+
     def new_run(self) -> list[Turn] | None:
         """Empty replies, one per column, for the next run (stream it at once); None once stopped."""
         with self._lock:
@@ -514,5 +522,5 @@ def to_markdown(comparison: Comparison) -> str:
         for n, turn in enumerate(replies, 1):
             if len(replies) > 1:
                 lines += [f"### Run {n}", ""]
-            lines += reply_markdown(turn)
+            lines += reply_markdown(turn, for_compare(turn.error))
     return "\n".join(lines)

@@ -183,7 +183,7 @@ def quote(text: str) -> list[str]:
     return [f"> {line}" for line in text.splitlines()]
 
 
-def reply_markdown(turn: Turn) -> list[str]:
+def reply_markdown(turn: Turn, error: str | None = None) -> list[str]:
     """A reply as Markdown lines: its thinking quoted and marked as such, the answer, and how it ended.
 
     The model's text goes through `for_export`: its Markdown as written, with no live HTML or images.
@@ -198,7 +198,8 @@ def reply_markdown(turn: Turn) -> list[str]:
         ]
     lines += [for_export(turn.content), ""]
     if turn.status != "complete":
-        lines += [f"_[{turn.status}{': ' + for_export(turn.error) if turn.error else ''}]_", ""]
+        said = turn.error if error is None else error
+        lines += [f"_[{turn.status}{': ' + for_export(said) if said else ''}]_", ""]
     if note := limit_note(turn.stats):
         lines += [f"_[{note}]_", ""]
     return lines

@@ -6,9 +6,10 @@ Third-party exceptions are translated here, at one boundary (`translate`), never
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
-from llm.models import DEFAULT_COMPATIBLE_BASE, DEFAULT_OLLAMA_BASE
+from llm.models import DEFAULT_COMPATIBLE_BASE, DEFAULT_OLLAMA_BASE, PROVIDERS
 from llm.rest import url_problem
 
 
@@ -125,6 +126,14 @@ class ImportFailed(LLMError):
     title = "Import failed"
 
 
+REGENERATE = "press Regenerate to try again"
+
+
+def for_compare(message: str) -> str:
+    """An error for a Compare column: Compare has no Regenerate, its Run asks every column again."""
+    return message.replace(REGENERATE, "press Run to ask again")
+
+
 def ollama_unreachable(base_url: str) -> ServerUnreachable:
     return ServerUnreachable(
         f"Ollama is not reachable at {base_url}. Start it with `ollama serve` "
@@ -140,14 +149,72 @@ def ollama_model_missing(model: str) -> ModelNotFound:
     )
 
 
+# litellm's wrapping around a server's words: class-name prefixes ("litellm.BadRequestError: ",
+# "AnthropicError - ", "Vertex_ai_betaException InternalServerError - "), its advice to developers
+# ("Handle with `litellm.InternalServerError`."), retry and model-group notes, and object reprs
+# ("ssl:<ssl.SSLContext object at 0x7f…>").
+_WRAPPING = [
+    re.compile(r"(?:litellm\.)?\w*(?:Error|Exception)(?:\s+\w+Error)?\s*(?:-|:)\s+"),
+    re.compile(r"\s*\.?\s*Handle with `?litellm\.\w+`?\.?"),
+    re.compile(
+        r"\s*(?:Received Model Group|Available Model Group Fallbacks|LiteLLM Retried|model_group)\b.*$", re.S
+    ),
+    re.compile(r"\s*\w+:<[^<>]*? object at 0x[0-9a-f]+>"),
+    re.compile(r"<[^<>]*? object at 0x[0-9a-f]+>"),
+]
+_MESSAGE_KEYS = ("message", "error", "detail", "msg")
+MAX_DETAIL = 300
+
+
+def _message_in(value: object) -> str | None:
+    """The human message inside a provider's JSON error body, whatever its shape.
+
+    OpenAI and OpenAI-compatible servers: {"error": {"message": …}}; Anthropic: {"type": "error",
+    "error": {"type": …, "message": …}}; Gemini: {"error": {"code", "message", "status"}};
+    Ollama: {"error": "…"}; FastAPI-style servers: {"detail": …}.
+    """
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, dict):
+        for key in _MESSAGE_KEYS:
+            if key in value and (found := _message_in(value[key])):
+                return found
+    if isinstance(value, list) and value:
+        return _message_in(value[0])
+    return None
+
+
+def _json_message(text: str) -> str | None:
+    """The message of the first JSON object in `text` (also inside a `b'…'` bytes repr), if any."""
+    decoder = json.JSONDecoder()
+    start = text.find("{")
+    while start != -1:
+        try:
+            value, _ = decoder.raw_decode(text, start)
+        except ValueError:
+            start = text.find("{", start + 1)
+            continue
+        return _message_in(value)
+    return None
+
+
 def _server_message(exc: BaseException) -> str:
-    """The server's own words, without litellm's prefixes ('lx.NotFoundError: ...')."""
-    text = getattr(exc, "message", None) or str(exc)
-    text = str(text)
-    for marker in ('"error":"', '"error": "', "'error': '", "Exception - ", "Error: "):
-        if marker in text:
-            text = text.rsplit(marker, 1)[1]
-    return text.strip().rstrip("\"'}").strip() or type(exc).__name__
+    """The server's own words: no JSON around them, no litellm prefixes, advice or object reprs."""
+    text = str(getattr(exc, "message", None) or exc)
+    found = _json_message(text)
+    if found is None:
+        # A body cut short (litellm clips some): its message up to where it stops.
+        cut = re.search(r"[\"']message[\"']:\s*[\"']((?:\\.|[^\"'\\])*)", text)
+        found = cut.group(1) if cut else text
+    for pattern in _WRAPPING:
+        found = pattern.sub("", found)
+    found = " ".join(found.replace("\\n", " ").split()).strip(" .{}")
+    for quote in "'\"":  # a quote left over from the JSON or repr around the words, not one of theirs
+        if found.count(quote) % 2:
+            found = found.strip(quote).strip(" .")
+    if len(found) > MAX_DETAIL:
+        found = found[: MAX_DETAIL - 1].rstrip() + "…"
+    return found or type(exc).__name__
 
 
 def _signin_url(exc: BaseException) -> str:
@@ -198,11 +265,12 @@ def translate(
         broke = _connection_failed(exc, lx.MidStreamFallbackError, lx.APIConnectionError)
         reason = "the connection to the server broke off" if broke else detail
         return StreamBroken(
-            f"The reply was cut off ({reason}). What arrived is kept; press Regenerate to try again.",
+            f"The reply was cut off ({reason}). What arrived is kept; {REGENERATE}.",
             status=status,
         )
     is_ollama = provider == "ollama"
-    where = base_url or provider
+    label = PROVIDERS[provider].label if provider in PROVIDERS else provider
+    where = base_url or label
     if provider == "litellm_proxy":
         from llm.proxy import refusal  # the proxy's budget, rate limit and key refusals
 
@@ -234,30 +302,38 @@ def translate(
     if isinstance(exc, lx.AuthenticationError) or status in (401, 403):
         var = key_var or "the provider's API key"
         return AuthFailed(
-            f"{provider} rejected the API key. Check {var} (or the key in the sidebar).", status=status
+            f"{label} rejected the API key. Check {var} (or the key in the sidebar).", status=status
         )
     if isinstance(exc, lx.NotFoundError) or status == 404:
         if is_ollama:
             return ollama_model_missing(model)
         return ModelNotFound(
-            f"{provider} does not know the model `{model}` ({detail}). Pick another model.", status=status
+            f"{label} does not know the model `{model}` ({detail}). Pick another model.", status=status
         )
     if isinstance(exc, lx.RateLimitError) or status == 429:
         return RateLimited(
-            f"{provider} is rate limiting requests ({detail}). Wait a moment and try again.", status=429
+            f"{label} is rate limiting requests ({detail}). Wait a moment and try again.", status=429
         )
     if "does not support thinking" in detail:
         return ThinkingUnsupported(
             f"`{model}` cannot think. Set Thinking to Off (or pick a thinking model) and send again.",
             status=400,
         )
-    if isinstance(exc, lx.ServiceUnavailableError) or status == 503:
+    if isinstance(exc, lx.ServiceUnavailableError) or status in (503, 529):
         return ServerBusy(f"{where} is busy ({detail}). Try again in a moment.", status=503)
     if isinstance(exc, lx.BadRequestError) or status == 400:
-        return BadRequest(f"{provider} rejected the request: {detail}", status=status)
+        return BadRequest(
+            f"{label} rejected the request: {detail}. Change what it names (a setting in the sidebar, the "
+            "model), then send again.",
+            status=status,
+        )
     if (status is not None and status >= 500) or isinstance(exc, lx.InternalServerError):
         return ServerError(
             f"{where} failed ({detail}). Try again; if it keeps failing, check the server's log.",
             status=status,
         )
-    return LLMError(f"{provider} request failed: {detail}", status=status)
+    answered = f"answered {status}" if status else "failed"
+    return LLMError(
+        f"{where} {answered}: {detail}. Check that the address is the model server's, then try again.",
+        status=status,
+    )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from llm import ollama
+from llm import ollama, servers
 from llm.errors import LLMError
-from llm.markdown import for_page, plain
+from llm.markdown import for_page
 from ui import models as view
 from ui import sidebar
 
@@ -17,8 +17,10 @@ if choice.target.provider != "ollama":
     view.explain_not_ollama(choice.target.provider)
     st.stop()
 
-base = choice.target.base_url
-st.caption(f"Ollama at {plain(base or '')}")
+base = choice.target.base_url or ""  # never empty for Ollama (Target.base_url)
+if servers.is_pool(base):  # several servers (OLLAMA_API_BASE with commas): each one, then one to manage
+    base = view.servers_section(servers.split_bases(base))
+st.caption(for_page(f"Ollama at {base}"))
 view.notice()
 try:
     installed = ollama.list_models(base)

@@ -1,7 +1,8 @@
 """A loopback server that records each request's JSON body and answers the least a provider's client accepts.
 
 Protocols, told by the path: OpenAI's chat completions (OpenAI, OpenRouter, Groq), Anthropic's messages,
-Gemini's generateContent; each streamed (server-sent events) or whole. Every reply is the text "ok".
+Gemini's generateContent; each streamed (server-sent events) or whole. Every reply is the text "ok",
+unless an error was queued with `fail(status, body)`: the next request gets that status and body.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class CaptureServer:
 
     def __init__(self) -> None:
         self.requests: list[Captured] = []
+        self.errors: list[tuple[int, str]] = []  # (status, body) answered to the next requests, in order
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.capture = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -74,6 +76,10 @@ class CaptureServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def fail(self, status: int, body: str | dict[str, Any]) -> None:
+        """Answer the next request with `status` and `body` (a dict is sent as JSON)."""
+        self.errors.append((status, body if isinstance(body, str) else json.dumps(body)))
 
     @property
     def last(self) -> Captured:
@@ -97,7 +103,17 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         parts = urlsplit(self.path)
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
-        self.server.capture.requests.append(Captured(parts.path, parts.query, body))  # type: ignore[attr-defined]
+        capture: CaptureServer = self.server.capture  # type: ignore[attr-defined]
+        capture.requests.append(Captured(parts.path, parts.query, body))
+        if capture.errors:
+            status, text = capture.errors.pop(0)
+            data = text.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json" if text.startswith("{") else "text/plain")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
         if parts.path.endswith("/chat/completions"):
             self._answer(_openai(body))
         elif parts.path.endswith("/messages"):

@@ -172,14 +172,14 @@ class LiveColumn:
         self.reply = LiveReply(show_thinking)
         self.footer = st.empty()
 
-    def redraw(self, turn: Turn, figures: list[str]) -> None:
+    def redraw(self, turn: Turn, figures: list[str], error: str) -> None:
         self.reply.redraw(turn)
         self.reply.draw_answer(turn)
         with self.footer.container():
             if turn.status == "stopped":
                 st.caption(":orange[■ Stopped] — the partial answer is kept.")
             if turn.status == "error":
-                st.error(for_page(turn.error), icon=":material/error:")
+                st.error(for_page(error), icon=":material/error:")
             if turn.stats and (note := limit_note(turn.stats)):
                 st.caption(f":orange[✂ {note}.] To let it run longer, {limit_advice(turn.stats)}.")
             if figures:
@@ -202,7 +202,9 @@ def stream_runs(comparison: Comparison, repeats: int, limits: Limits, show_think
             return  # a newer run of the page stopped this comparison
         with closing(runtime.iterate(comparison.stream(limits))) as events:
             for i in redraws(events, turns):
-                live[i].redraw(turns[i], figure_lines(spreads([turns[i]])))
+                live[i].redraw(
+                    turns[i], figure_lines(spreads([turns[i]])), comparison.error_text(i, turns[i])
+                )
 
 
 def _phase_chart(data: pd.DataFrame) -> alt.Chart:
@@ -240,7 +242,7 @@ def draw_results(comparison: Comparison, show_thinking: bool) -> None:
     for slot, i in zip(st.columns(len(comparison.order)), comparison.order, strict=True):
         with slot:
             column = LiveColumn(comparison.label(i), show_thinking)
-            column.redraw(latest[i], figure_lines(comparison.summary(i)))
+            column.redraw(latest[i], figure_lines(comparison.summary(i)), comparison.error_text(i, latest[i]))
             if comparison.blind:
                 _votes(comparison, i)
     if comparison.hidden:
