@@ -23,7 +23,7 @@ st.caption(
     "their timings differ."
 )
 
-columns = edit_columns(choice)
+columns = edit_columns(choice, hidden=comparison is not None and comparison.hidden)
 prompt = st.text_area(
     "Prompt",
     comparison.prompt if comparison else "",

@@ -122,15 +122,19 @@ def test_models_preset_and_a_missing_model(page: AppTest, app_env: FakeOllama) -
     assert [editor(at, i, "model").value for i in range(3)] == models
 
 
-def test_blind_mode_hides_then_reveals_the_settings(page: AppTest) -> None:
+def test_blind_mode_hides_then_reveals_the_settings(page: AppTest, app_env: FakeOllama) -> None:
     at = page
     at.toggle(key="compare_blind").set_value(True)
+    app_env.fail("404")  # one column's model is gone: its error must not name it
     run(at)
 
     assert headers(at) == ["A", "B", "C"]
     assert list(at.dataframe[0].value.columns) == ["A", "B", "C"]
-    shown = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    shown = [m.value for m in at.markdown] + [c.value for c in at.caption] + [e.value for e in at.error]
     assert not any("gpt-oss" in text or "Medium" in text for text in shown)
+    assert len(at.error) == 1 and re.match(r"Column [ABC] failed\.", at.error[0].value)
+    assert "Settings hidden until the reveal." in " ".join(c.value for c in at.caption)
+    assert not any(s.key and s.key.startswith("col") for s in at.selectbox)  # no column editor
     assert at.button(key="compare_reveal").disabled
     assert not at.get("download_button")
 
@@ -148,6 +152,8 @@ def test_blind_mode_hides_then_reveals_the_settings(page: AppTest) -> None:
     assert ":material/trophy: 1 vote" in [c.value for c in at.caption]
     assert len(at.get("download_button")) == 2
     assert not any(b.label.startswith("Vote for") for b in at.button)
+    assert "ollama pull gpt-oss:20b" in at.error[0].value
+    assert any(s.key and s.key.startswith("col") for s in at.selectbox)  # the editors are back
 
 
 def test_repeat_shows_median_and_range(page: AppTest, app_env: FakeOllama) -> None:

@@ -123,12 +123,16 @@ def _remove_column() -> None:
     st.session_state["compare_columns"].pop()
 
 
-def edit_columns(choice: Choice) -> list[Column]:
-    """The Preset control and one editor per column.
+def edit_columns(choice: Choice, hidden: bool = False) -> list[Column]:
+    """The Preset control and one editor per column; while a blind vote is open, one line instead.
 
     A preset refills the columns when it or the sidebar's model changes; otherwise the columns keep
     their hand edits, also across page switches (the columns live outside widget state).
     """
+    if hidden and st.session_state.get("compare_columns"):
+        st.caption(":material/visibility_off: Settings hidden until the reveal.")
+        columns: list[Column] = st.session_state["compare_columns"]
+        return columns
     settings = load_settings()
     basis = st.session_state.get("compare_basis")
     preset = st.radio(
@@ -151,7 +155,7 @@ def edit_columns(choice: Choice) -> list[Column]:
         st.session_state["compare_columns"] = _fill(preset, choice, settings)
         st.session_state["compare_basis"] = basis
         st.session_state["compare_gen"] = st.session_state.get("compare_gen", 0) + 1  # fresh widgets
-    columns: list[Column] = st.session_state["compare_columns"]
+    columns = st.session_state["compare_columns"]
     gen = st.session_state["compare_gen"]
     for i, (slot, column) in enumerate(zip(st.columns(len(columns)), columns, strict=True)):
         with slot:
