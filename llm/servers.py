@@ -62,6 +62,29 @@ def survey(bases: Sequence[str]) -> list[ServerModels]:
         return list(workers.map(ask, bases))
 
 
+@dataclass(frozen=True)
+class ServerState:
+    """One server for the Models page: installed and loaded models, or why it could not be asked."""
+
+    base: str
+    models: tuple[ModelInfo, ...] = ()
+    loaded: tuple[ollama.Loaded, ...] = ()
+    error: LLMError | None = None
+
+
+def overview(bases: Sequence[str]) -> list[ServerState]:
+    """Each server's installed and loaded models, asked at the same time."""
+
+    def ask(base: str) -> ServerState:
+        try:
+            return ServerState(base, tuple(ollama.list_models(base)), tuple(ollama.loaded(base)))
+        except LLMError as err:
+            return ServerState(base, error=err)
+
+    with ThreadPoolExecutor(max_workers=len(bases) or 1) as workers:
+        return list(workers.map(ask, bases))
+
+
 def merged_models(bases: Sequence[str]) -> list[ModelInfo]:
     """The models of every server, once each, with how many servers have each; raises when none answers."""
     answers = survey(bases)

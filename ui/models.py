@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from llm import ollama
+from llm import ollama, servers
 from llm.errors import LLMError
 from llm.models import PROVIDERS, ModelInfo, human_bytes
 from llm.pull import SUGGESTIONS, PullTracker
@@ -20,6 +20,7 @@ PENDING = "remove_pending"  # the model whose removal waits for "Confirm remove"
 NOTICE = "models_notice"  # a message that outlives the rerun after a change
 RESET = "models_reset"  # widget values to set on that rerun, before the widgets are drawn
 CAPABILITIES = ("thinking", "vision", "tools")
+SERVER = "models_server"  # with several Ollama servers: the one the page manages
 
 
 def explain_not_ollama(provider: str) -> None:
@@ -57,6 +58,30 @@ def _capabilities(base: str, model: str) -> list[str]:
     except LLMError:
         return []
     return [c for c in CAPABILITIES if c in can]
+
+
+def servers_section(bases: tuple[str, ...]) -> str:
+    """With several Ollama servers: each one's models and what it has in memory; return the server that the
+    sections below manage (pull, unload, remove act on one server)."""
+    st.subheader("Servers")
+    st.dataframe(
+        [
+            {
+                "Server": state.base,
+                "State": str(state.error) if state.error else "running",
+                "Installed": ", ".join(m.name for m in state.models),
+                "In memory": ", ".join(m.name for m in state.loaded),
+            }
+            for state in servers.overview(bases)
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    return str(
+        st.selectbox(
+            "Server to manage", bases, key=SERVER, help="Pull, unload and remove below act on this server."
+        )
+    )
 
 
 def installed_table(base: str, models: list[ModelInfo]) -> None:
