@@ -8,7 +8,7 @@ from llm import runtime
 from llm.config import load_env, load_settings
 from llm.errors import ConfigError
 from llm.markdown import for_page
-from ui import history, sidebar
+from ui import access, history, sidebar
 from ui.navigation import navigation
 from ui.turns import chat_box
 
@@ -23,6 +23,7 @@ st.set_page_config(page_title="Thinking Chat", layout="wide")
 # later runs (Streamlit 1.67), so the first change a person made in the sidebar was silently undone.
 # Before the settings check too: a run that stops without st.navigation lists pages/ files as pages.
 page, chat_page = navigation()
+access.gate()  # shared on a network: nothing more is drawn or run until the passcode is typed
 on_chat = page.url_path == chat_page.url_path
 if on_chat:
     # The chat box first (it stays pinned at the foot of the page): the browser fetches the code for each

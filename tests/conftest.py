@@ -28,6 +28,8 @@ APP_VARS = (
     "HISTORY",
     "OLLAMA_NUM_CTX",
     "OLLAMA_MAX_CTX",
+    "APP_PASSCODE",
+    "APP_OPEN",
 )
 
 

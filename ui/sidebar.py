@@ -21,6 +21,7 @@ from llm.models import (
 )
 from llm.stream import ChatRequest, Target
 from llm.thinking import LABELS, NO_THINKING_REASON, Level, Style, coerce, levels
+from ui import access
 from ui.navigation import hand_over
 
 
@@ -110,9 +111,15 @@ def model_info(provider: str, base: str | None, model: str, listed: list[ModelIn
     return next((m for m in listed if m.name == model), ModelInfo(model, provider=provider))
 
 
-def _api_key(provider: str) -> str | None:
+def _api_key(provider: str, locked: bool = False) -> str | None:
     spec = PROVIDERS[provider]
     if not spec.key_var:
+        return None
+    if locked:  # shared on a network: keys come from the server's .env only, never from a visitor
+        if env_key(provider):
+            st.caption(f"Using {spec.key_var} from the server's environment.")
+        elif not spec.key_optional:
+            st.caption(f"This shared app takes no pasted keys: its owner sets {spec.key_var} in `.env`.")
         return None
     # A pasted key moves from the field to session state at once: a password field's value is part of the
     # page's HTML, and switching provider and back keeps the key this way.
@@ -189,8 +196,24 @@ def _thinking(style: Style, default: str) -> Level | None:
     )
 
 
+def _address(label: str, value: str, key: str, locked: bool, help: str | None = None) -> str:
+    """A server address box; read-only, showing the `.env` value, when the app is shared on a network
+    (a visitor's URL would make this server fetch it)."""
+    if locked:
+        st.text_input(
+            label,
+            value,
+            key=f"{key}_locked",
+            disabled=True,
+            help="Set in .env: a shared app's addresses are fixed.",
+        )
+        return value
+    return st.text_input(label, value, key=key, help=help).strip()
+
+
 def draw(settings: Settings) -> Choice:
     """Draw the sidebar (call from the entry script so values survive page switches)."""
+    locked = access.shared()
     with st.sidebar:
         ids = list(PROVIDERS)
         provider = st.selectbox(
@@ -202,22 +225,24 @@ def draw(settings: Settings) -> Choice:
         )
         base: str | None = None
         if provider == "ollama":
-            base = st.text_input("Ollama URL", settings.ollama_base, key="ollama_base").strip().rstrip("/")
+            base = _address("Ollama URL", settings.ollama_base, "ollama_base", locked).rstrip("/")
         elif provider == "openai_compatible":
-            base = st.text_input(
+            base = _address(
                 "Base URL",
                 settings.compatible_base or DEFAULT_COMPATIBLE_BASE,
-                key="compatible_base",
-                help="LM Studio, llama.cpp or vLLM, ending in /v1",
-            ).strip()
+                "compatible_base",
+                locked,
+                "LM Studio, llama.cpp or vLLM, ending in /v1",
+            )
         elif provider == "litellm_proxy":
-            base = st.text_input(
+            base = _address(
                 "LiteLLM Proxy URL",
                 settings.proxy_base or DEFAULT_PROXY_BASE,
-                key="proxy_base",
-                help="The team's LiteLLM Proxy, e.g. http://localhost:4000 (LITELLM_PROXY_API_BASE)",
-            ).strip()
-        api_key = _api_key(provider)
+                "proxy_base",
+                locked,
+                "The team's LiteLLM Proxy, e.g. http://localhost:4000 (LITELLM_PROXY_API_BASE)",
+            )
+        api_key = _api_key(provider, locked)
         default_model = settings.model if provider == settings.provider else ""
         model, listed = _model(provider, base, api_key, default_model)
         info = model_info(provider, base, model, listed)
