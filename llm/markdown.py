@@ -53,7 +53,13 @@ def _code(match: re.Match[str]) -> str:
 
 def _math(match: re.Match[str]) -> str:
     if match.group("display") is not None:
-        return f"$${match.group('display_body')}$$"
+        text, start, end = match.string, match.start(), match.end()
+        line_end = text.find("\n", end)
+        before, after = text[text.rfind("\n", 0, start) + 1 : start], text[end : line_end % (len(text) + 1)]
+        alone = not before.strip() and not after.strip()
+        body = match.group("display_body")
+        # A `\[ … \]` on lines of its own is a display block (`$$` inline in a sentence is inline math).
+        return f"$$\n{body.strip()}\n$$" if alone else f"$${body}$$"
     if match.group("inline") is not None:
         return f"${match.group('inline_body').strip()}$"
     return match.group(0)

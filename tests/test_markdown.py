@@ -14,7 +14,8 @@ FENCE = "```python\nprice = $5 + :red[x] + \\( y \\) ![i](http://h/i.png) <b>\n`
 # (case, written, for the page, for an export)
 CELLS = [
     ("inline math \\( \\)", r"so \( x^2 \) holds", "so $x^2$ holds", r"so \( x^2 \) holds"),
-    ("display math \\[ \\]", r"\[ \int_0^1 x\,dx \]", r"$$ \int_0^1 x\,dx $$", r"\[ \int_0^1 x\,dx \]"),
+    ("display math \\[ \\]", r"\[ \int_0^1 x\,dx \]", "$$\n\\int_0^1 x\\,dx\n$$", r"\[ \int_0^1 x\,dx \]"),
+    ("display math in a sentence", r"so \[ a=b \] holds", "so $$ a=b $$ holds", r"so \[ a=b \] holds"),
     (
         "display math on lines of its own",
         "see\n\\[\n\\frac{1}{2}\n\\]\nend",

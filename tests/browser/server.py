@@ -49,23 +49,30 @@ def app_env(ollama_url: str, **extra: str) -> dict[str, str]:
 
 
 class StreamlitApp:
-    """`streamlit run SCRIPT` from `root` (default: the repository, for its .streamlit config)."""
+    """`streamlit run SCRIPT` from `root` (default: the repository, for its .streamlit config), listening on
+    `address` (127.0.0.2 stands in for a LAN address: still this machine, but not the app's default)."""
 
     def __init__(
-        self, env: dict[str, str], log: Path, root: Path = ROOT, script: str | Path = "app.py"
+        self,
+        env: dict[str, str],
+        log: Path,
+        root: Path = ROOT,
+        script: str | Path = "app.py",
+        address: str = "127.0.0.1",
     ) -> None:
         # A history database of its own, beside the log, unless the test names one.
         self.env = env if env.get("DATABASE_URL") else {**env, "DATABASE_URL": f"sqlite:///{log.parent}/h.db"}
         self.log = log
         self.root = root
         self.script = script
+        self.address = address
         self.port = free_port()
         self.spawned = self.healthy = 0.0  # time.monotonic() at spawn and when it first answered
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
+        return f"http://{self.address}:{self.port}/"
 
     @property
     def pid(self) -> int:
@@ -84,7 +91,7 @@ class StreamlitApp:
             "--server.port",
             str(self.port),
             "--server.address",
-            "127.0.0.1",
+            self.address,
         ]
         self.spawned = time.monotonic()
         with self.log.open("wb") as out:
