@@ -61,7 +61,7 @@ def models(base: str, api_key: str | None) -> list[ModelInfo]:
             f"The server at {base} did not answer /v1/models with a model list: is it a LiteLLM Proxy?"
         ) from None
     behind = _model_info(base, api_key)
-    return [_info(name, behind.get(name)) for name in names]
+    return [from_entry(name, behind.get(name)) for name in names]
 
 
 def _model_info(base: str, api_key: str | None) -> dict[str, dict[str, Any]]:
@@ -78,7 +78,8 @@ def _model_info(base: str, api_key: str | None) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _info(name: str, entry: dict[str, Any] | None) -> ModelInfo:
+def from_entry(name: str, entry: dict[str, Any] | None) -> ModelInfo:
+    """A proxy model as the app knows it, from its `/v1/model/info` entry (None when there is none)."""
     params = (entry or {}).get("litellm_params") or {}
     details = (entry or {}).get("model_info") or {}
     thinks = details.get("supports_reasoning") is True
