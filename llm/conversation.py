@@ -159,7 +159,7 @@ def ends_text(event: Event) -> bool:
 def answer_chunks(
     batches: Iterable[list[Event]], turn: Turn, redraw: Callable[[Turn], None]
 ) -> Iterator[str]:
-    """Feed `st.write_stream`: fold each batch of events into `turn` and yield the answer text it added.
+    """Fold each batch of events into `turn` and yield the answer text it added (the page then redraws it).
 
     `redraw` is called once for a batch that changed what the answer text does not show (thinking, the
     notice, the status) and as the answer starts, to collapse the thinking block.

@@ -21,7 +21,8 @@ from collections.abc import Callable
 # Spans left as they are, in the order a reader of Markdown finds them: a fenced code block (to the end
 # of the text while it is still open), inline code, then math in each notation.
 _SPANS = re.compile(
-    r"(?P<fence>(?:^|(?<=\n))[ \t]{0,3}(?P<ticks>`{3,}|~{3,})[^\n]*"
+    r"(?:(?=[`~\\$])|(?<![^\n])(?=[ \t]))"  # only where a span can begin: skips the rest fast
+    r"(?:(?P<fence>(?:^|(?<=\n))[ \t]{0,3}(?P<ticks>`{3,}|~{3,})[^\n]*"
     r"(?:\n[\s\S]*?(?:\n[ \t]{0,3}(?P=ticks)[`~]*[ \t]*(?=\n|$)|$)|$))"
     r"|(?P<code>(?<!`)(?P<run>`+)(?!`)(?:(?!\n[ \t]*\n)[\s\S])*?(?<!`)(?P=run)(?!`))"
     r"|(?P<display>(?<!\\)\\\[(?P<display_body>(?:(?!\n[ \t]*\n)[\s\S])+?)(?<!\\)\\\])"
@@ -29,17 +30,18 @@ _SPANS = re.compile(
     r"|(?P<dollars>(?<![\\$])\$\$(?P<dollars_body>[\s\S]+?)(?<!\\)\$\$)"
     # Pandoc's rule for $…$: no space inside either dollar, and no digit right after the closing one,
     # so "$5 and $10" is money; no dollar and no blank line inside.
-    r"|(?P<dollar>(?<![\\$\w])\$(?=[^\s$])(?P<dollar_body>(?:\\.|[^$\n\\])+?)(?<=[^\s\\])\$(?![\d$]))"
+    r"|(?P<dollar>(?<![\\$\w])\$(?=[^\s$])(?P<dollar_body>(?:\\.|[^$\n\\])+?)(?<=[^\s\\])\$(?![\d$])))"
 )
 
 # In prose: a dollar; an image's opening `![`; a colon that opens a Streamlit directive or icon
 # (`:red[`, `:material/x:`, `:smile:`) but not one in `10:30` or `http://`; the `<` of an HTML tag,
 # comment or declaration (an autolink such as `<https://x.org>` stays a link).
 _PROSE = re.compile(
-    r"(?P<money>(?<!\\)\$)"
+    r"(?=[$!:<])"
+    r"(?:(?P<money>(?<!\\)\$)"
     r"|(?P<image>(?<!\\)!\[(?P<alt>(?:\\.|[^\]\\\n])*)\])"
     r"|(?P<directive>(?<![:/\\]):(?=[A-Za-z]))"
-    r"|(?P<tag><(?=[A-Za-z/!?])(?![A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>))"
+    r"|(?P<tag><(?=[A-Za-z/!?])(?![A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>)))"
 )
 _MATERIAL = re.compile(r":material/")
 # Streamlit swaps `:streamlit:` for its logo in the text itself, after escapes are read: a word joiner

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import closing
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import StopException, add_script_run_ctx, get_script_run_ctx
 
 from llm import runtime
 from llm.context import limit_advice, limit_note, window_line
@@ -123,6 +125,7 @@ class LiveReply:
         self.thinking_box = st.empty()
         self.notice = st.empty()
         self.answer = st.empty()
+        self.footer = st.empty()
         self._status: Any = None
         self._text: Any = None
         self._drawn = ("", 0, False)  # notice, thinking length, collapsed: only changes are sent again
@@ -161,12 +164,17 @@ class LiveReply:
         Events cross from the loop in batches, a few a second for a long reply (see `update_interval`).
         `keep(turn)` is called after each batch and at the end (history saves the reply as it streams).
         A run ended by Stop or a click during a draw keeps what the page had shown, not the batch that
-        was being drawn.
+        was being drawn; after Stop the thinking block ends and the reply reads Stopped at once.
         """
         with closing(runtime.batches(events, lambda: update_interval(turn), ends_text)) as batches:
             try:
                 for _ in answer_chunks(_kept(batches, turn, keep), turn, self.redraw):
                     self.draw_answer(turn)
+            except StopException:
+                turn.keep_shown(*self.shown)
+                turn.stop()
+                _after_stop(lambda: self._stopped(turn, keep))
+                raise
             except BaseException:
                 turn.keep_shown(*self.shown)
                 raise
@@ -174,6 +182,24 @@ class LiveReply:
         self.redraw(turn)
         self.draw_answer(turn)
         draw_footer(turn)
+
+    def _stopped(self, turn: Turn, keep: Callable[[Turn], None]) -> None:
+        keep(turn)
+        self.redraw(turn)  # the thinking block collapses to "Stopped after N s"
+        self.footer.caption(":orange[■ Stopped] — the partial reply is kept.")
+
+
+def _after_stop(draw: Callable[[], None]) -> None:
+    """Draw once more in a run that Stop is ending.
+
+    Once a stop is pending, Streamlit ends the run at the script thread's next drawing call, so without
+    this the page kept "Thinking…" spinning until the next click. What another thread of the same run
+    draws is still sent while the run has not ended: the script thread waits for it here.
+    """
+    helper = threading.Thread(target=draw, name="after-stop", daemon=True)
+    add_script_run_ctx(helper, get_script_run_ctx())
+    helper.start()
+    helper.join(timeout=5)
 
 
 def _kept(batches: Iterator[list[Event]], turn: Turn, keep: Callable[[Turn], None]) -> Iterator[list[Event]]:

@@ -1,0 +1,83 @@
+"""Stop is honest: the thinking block ends and reads "Stopped after N s" at once, with no further click, and
+what is kept is what the page showed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.browser.driver import (
+    assistant_messages,
+    running_with,
+    select,
+    send,
+    type_message,
+    wait_idle,
+)
+from tests.fake_ollama import FakeModel, FakeOllama
+
+# Thinks for about 8 s before a short answer; and one that thinks a moment, then answers for about 8 s.
+PONDERER = FakeModel(
+    "ponder:1b", ["completion", "thinking"], "qwen3", "1.0B", thinking=" ".join(f"t{i}" for i in range(400))
+)
+TALKER = FakeModel("talker:1b", ["completion", "thinking"], "qwen3", "1.0B", answer_tokens=400)
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeOllama]:
+    with FakeOllama(token_delay=0.02) as server:
+        server.models += [PONDERER, TALKER]
+        yield server
+
+
+@pytest.fixture(scope="module")
+def app_settings() -> dict[str, str]:
+    return {"MODEL": "ponder:1b"}
+
+
+def thinking_shown(page: Page) -> str:
+    return assistant_messages(page).last.get_by_test_id("stExpanderDetails").inner_text().strip()
+
+
+def test_stop_while_thinking_ends_the_thinking_block_at_once(page: Page, fake: FakeOllama) -> None:
+    type_message(page, "think hard")
+    running_with(page, "t20 t21")
+    page.get_by_test_id("stChatInputStopButton").click()
+    wait_idle(page)  # the run ended: nothing else is clicked before looking
+
+    reply = assistant_messages(page).last
+    label = reply.locator("summary").inner_text().strip().split("\n")[-1]
+    assert re.fullmatch(r"Stopped after \d+\.\d s", label), label
+    assert reply.get_by_test_id("stExpanderIconSpinner").count() == 0
+    assert "Stopped" in reply.get_by_test_id("stCaptionContainer").inner_text()
+    reply.locator("summary").click()
+    shown = thinking_shown(page)
+    assert shown.startswith("t0 t1") and "t399" not in shown
+
+    send(page, "go on")  # the next run draws the kept reply from the conversation
+    first = assistant_messages(page).first
+    first.locator("summary").click()
+    kept = first.get_by_test_id("stExpanderDetails").inner_text().strip()
+    assert kept == shown  # what was on screen, not a batch more
+    assert re.fullmatch(
+        r"Stopped after \d+\.\d s", first.locator("summary").inner_text().strip().split("\n")[-1]
+    )
+
+
+def test_stop_while_answering_keeps_what_was_on_screen(page: Page, fake: FakeOllama) -> None:
+    select(page, "Model", TALKER.name)
+    type_message(page, "answer at length")
+    running_with(page, "w20 w21")
+    page.get_by_test_id("stChatInputStopButton").click()
+    wait_idle(page)
+    reply = assistant_messages(page).last
+    shown = reply.get_by_test_id("stMarkdownContainer").filter(has_text="w0 w1").inner_text().strip()
+    assert "Stopped" in reply.get_by_test_id("stCaptionContainer").last.inner_text()
+
+    send(page, "go on")
+    kept = assistant_messages(page).first.get_by_test_id("stMarkdownContainer").filter(has_text="w0 w1")
+    assert kept.inner_text().strip() == shown
+    assert fake.chats()[-1]["messages"][1]["content"].strip() == shown  # and that is what is sent on
