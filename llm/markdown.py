@@ -57,7 +57,8 @@ def _math(match: re.Match[str]) -> str:
     if match.group("display") is not None:
         text, start, end = match.string, match.start(), match.end()
         line_end = text.find("\n", end)
-        before, after = text[text.rfind("\n", 0, start) + 1 : start], text[end : line_end % (len(text) + 1)]
+        before = text[text.rfind("\n", 0, start) + 1 : start]
+        after = text[end:] if line_end == -1 else text[end:line_end]
         alone = not before.strip() and not after.strip()
         body = match.group("display_body")
         # A `\[ … \]` on lines of its own is a display block (`$$` inline in a sentence is inline math).
