@@ -164,14 +164,22 @@ def load_seconds(browser: Browser, url: str, selector: str, count: int, text: st
         return page.evaluate("() => window.__load.done") / 1000
 
 
-def timed_rerun(name: str, page: Page, served: Served) -> float:
-    """bench/rerun.py's rerun; if none is seen, what the page and the server showed, before failing."""
+def timed_rerun(name: str, page: Page, served: Served, cpu: dict[str, list[float]]) -> float:
+    """bench/rerun.py's rerun, with the app process's CPU time for it in `cpu[name]`; if no rerun is seen,
+    what the page and the server showed."""
     try:
-        return rerun_seconds(page)
+        with cpu_into(served.pid, cpu[name]):
+            return rerun_seconds(page)
     except PlaywrightTimeout:
         state = page.evaluate(SEEN)
         print(f"{name}: no rerun seen ({state}); the server's log ends:\n{served.output()[-2000:]}")
         raise
+
+
+def cpu_figures(cpu: dict[str, list[float]], names: tuple[str, str], what: str = "rerun") -> None:
+    """The app process's CPU time for the same runs, and the ratio of the medians (no goal)."""
+    a, b = (figure(f"{name}: app CPU per {what}", cpu[name]) for name in names)
+    print(f"  => CPU {a / b:.3f}x (medians), {1000 * (a - b):+.0f} ms a {what}")
 
 
 def alternate(run: int, names: tuple[str, str]) -> tuple[str, str]:
@@ -199,6 +207,15 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+@contextmanager
+def cpu_into(pid: int, into: list[float]) -> Iterator[None]:
+    """Append to `into` the CPU time process `pid` used during the block (far less swayed by a busy
+    machine than the time)."""
+    used = cpu_seconds(pid)
+    yield
+    into.append(cpu_seconds(pid) - used)
+
+
 def measure_stream(browser: Browser, runs: int) -> bool:
     model = writer()
     last = f"w{TOKENS - 1}"
@@ -223,9 +240,8 @@ def measure_stream(browser: Browser, runs: int) -> bool:
                         send_and_watch(page, ollama, "w2")
             for run in range(runs):
                 for name in alternate(run, names):
-                    used = cpu_seconds(served[name].pid)
-                    shown[name].append(scenarios[name].run(browser, ollama))
-                    cpu[name].append(cpu_seconds(served[name].pid) - used)
+                    with cpu_into(served[name].pid, cpu[name]):
+                        shown[name].append(scenarios[name].run(browser, ollama))
                 print(
                     f"stream run {run + 1}/{runs}: "
                     + ", ".join(
@@ -270,6 +286,7 @@ def measure_stream(browser: Browser, runs: int) -> bool:
 def measure_rerun(browser: Browser, runs: int) -> bool:
     names = ("history on", "HISTORY=off")
     times: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     with stores() as url, FakeOllama() as ollama:
         fill(url("rerun"), LISTED)
         with (
@@ -288,24 +305,27 @@ def measure_rerun(browser: Browser, runs: int) -> bool:
                 print(f"rerun, {name}: {drawn} messages drawn, {listed} conversations listed", flush=True)
             for run in range(runs):
                 for name in alternate(run, names):
-                    times[name].append(timed_rerun(name, pages[name], servers[name]))
+                    times[name].append(timed_rerun(name, pages[name], servers[name], cpu))
                 print(
                     f"rerun run {run + 1}/{runs}: "
                     + ", ".join(f"{name} {times[name][-1]:.3f} s" for name in names),
                     flush=True,
                 )
-    return compare(
+    ok = compare(
         f"Rerun after a sidebar change with {LONG} messages in the session: seconds from the click to the "
         "next frame",
         times,
         names,
         RERUN_GOAL,
     )
+    cpu_figures(cpu, names)
+    return ok
 
 
 def measure_open(browser: Browser, runs: int) -> bool:
     names = ("from the history (?chat=ID)", "from the session (?messages=200)")
     times: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
     with stores() as url, FakeOllama() as ollama:
         chat_id = save_long(url("open"))
         with Served(SEEDED_APP, bench_env(ollama.url, DATABASE_URL=url("open"))) as served:
@@ -320,19 +340,22 @@ def measure_open(browser: Browser, runs: int) -> bool:
                     print(f"open, {name}: {page.locator(MESSAGE).count()} messages drawn", flush=True)
             for run in range(runs):
                 for name in alternate(run, names):
-                    times[name].append(load_seconds(browser, urls[name], MESSAGE, 1, LAST_TEXT))
+                    with cpu_into(served.pid, cpu[name]):
+                        times[name].append(load_seconds(browser, urls[name], MESSAGE, 1, LAST_TEXT))
                 print(
                     f"open run {run + 1}/{runs}: "
                     + ", ".join(f"{name} {times[name][-1]:.3f} s" for name in names),
                     flush=True,
                 )
-    return compare(
+    ok = compare(
         f"A {LONG}-message conversation: page load, seconds from navigation to its last message drawn and "
         "the run over",
         times,
         names,
         OPEN_GOAL,
     )
+    cpu_figures(cpu, names, "page load")
+    return ok
 
 
 def query_ms(url: str, search: str = "") -> list[float]:
@@ -352,6 +375,8 @@ def measure_list(browser: Browser, runs: int, rerun_runs: int) -> bool:
     counts = dict(zip(names, (MANY, FEW), strict=True))
     loads: dict[str, list[float]] = {name: [] for name in names}
     reruns: dict[str, list[float]] = {name: [] for name in names}
+    cpu: dict[str, list[float]] = {name: [] for name in names}
+    load_cpu: dict[str, list[float]] = {name: [] for name in names}
     with stores() as url, FakeOllama() as ollama:
         started = time.monotonic()
         for name in names:
@@ -383,11 +408,14 @@ def measure_list(browser: Browser, runs: int, rerun_runs: int) -> bool:
                 for run in range(max(runs, rerun_runs)):
                     for name in alternate(run, names):
                         if run < runs:
-                            loads[name].append(
-                                load_seconds(browser, served[name].url, LISTED_LINK, min(counts[name], PAGE))
-                            )
+                            with cpu_into(served[name].pid, load_cpu[name]):
+                                loads[name].append(
+                                    load_seconds(
+                                        browser, served[name].url, LISTED_LINK, min(counts[name], PAGE)
+                                    )
+                                )
                         if run < rerun_runs:
-                            reruns[name].append(timed_rerun(name, pages[name], served[name]))
+                            reruns[name].append(timed_rerun(name, pages[name], served[name], cpu))
                     print(
                         f"list run {run + 1}: "
                         + ", ".join(
@@ -408,12 +436,14 @@ def measure_list(browser: Browser, runs: int, rerun_runs: int) -> bool:
         names,
         LIST_GOAL,
     )
+    cpu_figures(load_cpu, names, "page load")
     rerun_ok = compare(
         "History list: rerun after a sidebar change, seconds from the click to the next frame",
         reruns,
         names,
         LIST_GOAL,
     )
+    cpu_figures(cpu, names)
     return ok and rerun_ok
 
 
