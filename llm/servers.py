@@ -135,10 +135,14 @@ class Pool:
             for base in bases
         ]
 
-    def refresh(self, model: str) -> None:
-        """Ask the servers for their models when the lists are old, or the model was not on them."""
+    def stale(self, model: str) -> bool:
+        """Whether the model lists are old, or the model was not on them a while ago."""
         age = time.monotonic() - self._listed_at
-        if age < REFRESH and (model in self._where or age < UNKNOWN_REFRESH):
+        return not (age < REFRESH and (model in self._where or age < UNKNOWN_REFRESH))
+
+    def refresh(self, model: str) -> None:
+        """Ask the servers for their models when the lists are stale."""
+        if not self.stale(model):
             return
         where: dict[str, list[str]] = {}
         for answer in survey(self.bases):
@@ -169,7 +173,8 @@ class Pool:
         """
         import asyncio
 
-        await asyncio.to_thread(self.refresh, model)
+        if self.stale(model):  # most picks need no thread: the lists are fresh
+            await asyncio.to_thread(self.refresh, model)
         if not self._where.get(model):
             return self.bases[0]
         try:
