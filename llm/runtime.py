@@ -12,7 +12,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator
 from concurrent.futures import Future
 from types import ModuleType
 from typing import Any, Generic, TypeVar
@@ -86,7 +86,7 @@ async def _await(aw: Awaitable[T]) -> T:
     return await aw
 
 
-def iterate(agen: AsyncIterator[T]) -> Iterator[T]:
+def iterate(agen: AsyncIterator[T]) -> Generator[T]:
     """Drive an async generator from synchronous code, item by item (see `batches`)."""
     with contextlib.closing(batches(agen, lambda: 0.0)) as parts:
         for part in parts:
@@ -138,7 +138,7 @@ class _Pump(Generic[T]):
 
 def batches(
     agen: AsyncIterator[T], interval: Callable[[], float], urgent: Callable[[T], bool] = lambda _: False
-) -> Iterator[list[T]]:
+) -> Generator[list[T]]:
     """Drive an async generator from synchronous code, handing over what arrived as lists.
 
     The generator runs ahead on the shared loop. A list is handed over once something has arrived and

@@ -185,8 +185,8 @@ def _thinking(style: Style, default: str) -> Level | None:
         )
         st.caption(NO_THINKING_REASON)
         return None
-    start = coerce(style, default)
-    return st.radio(
+    start = coerce(style, default) or accepted[0]
+    level: Level = st.radio(
         "Thinking",
         accepted,
         index=accepted.index(start),
@@ -194,6 +194,7 @@ def _thinking(style: Style, default: str) -> Level | None:
         horizontal=True,
         key=f"thinking_{style}",
     )
+    return level
 
 
 def _address(label: str, value: str, key: str, locked: bool, help: str | None = None) -> str:
