@@ -7,6 +7,7 @@ import time
 from playwright.sync_api import Page
 
 from tests.browser.driver import (
+    click,
     messages,
     select,
     send,
@@ -51,8 +52,11 @@ def test_a_100k_character_paste_reaches_the_model_whole(page: Page, fake: FakeOl
     assert len(paste) >= 100_000
     reply = send(page, paste, timeout=180_000)
     assert fake.chats()[-1]["messages"][-1]["content"] == paste
-    assert "0999lorem" in user_messages(page).last.inner_text()
     assert "0999lorem" in reply.inner_text() and "tok/s" in reply.inner_text()
+    shown = user_messages(page).last.inner_text()  # its first 20 lines, and a way to the rest
+    assert "0019lorem" in shown and "0999lorem" not in shown
+    click(page, f"Show all (1,000 lines, {len(paste):,} characters)")
+    assert "0999lorem" in user_messages(page).last.inner_text()
     assert tracebacks(page) == 0
 
 
