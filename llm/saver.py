@@ -33,6 +33,7 @@ class Saver:
         self.store = store
         self.interval = interval
         self.problem: str | None = None
+        self.written = 0  # writes done so far: a reader's cached copy older than this may be stale
         self._pending: dict[Hashable, Write] = {}  # insertion order is the order of writing
         self._busy = False  # a batch taken from _pending is being written
         self._closed = False
@@ -118,6 +119,7 @@ class Saver:
                 self.problem = f"A change to the history was not saved ({type(exc).__name__}: {exc})."
                 continue
             self.problem = None
+            self.written += 1
         return []
 
     def _sleep(self, seconds: float) -> None:

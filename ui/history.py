@@ -30,7 +30,8 @@ if TYPE_CHECKING:  # SQLAlchemy loads when history is first used, not on the fir
     from llm.saver import Saver
     from llm.store import ChatSummary, ComparisonSummary, Store
 
-PAGE = 20  # conversations listed at first, and added by "Show more"
+PAGE = 12  # conversations listed at first, and added by "Show more" (each link costs every rerun)
+LISTED_FOR = 5.0  # seconds a session reuses the list it read, unless this process wrote since
 STALE = 5.0  # a reply not written for this long is not streaming any more (a live one is saved each second)
 STARTED = time.time()  # nor is one last written before this process started (the server was restarted)
 CHAT = "chat"  # the query parameter
@@ -60,10 +61,14 @@ def owner() -> str | None:
     log in), else the local user's."""
     if not st.session_state.get("history_on", True):
         return None
-    user = st.user.to_dict()
-    if user.get("is_logged_in"):
-        return str(user.get("email") or user.get("sub") or "") or None
-    return None if "is_logged_in" in user else LOCAL
+    if "history_owner" not in st.session_state:  # reading st.user parses the secrets file: once a session
+        user = st.user.to_dict()  # (logging in or out starts a new session)
+        if user.get("is_logged_in"):
+            who = str(user.get("email") or user.get("sub") or "") or None
+        else:
+            who = None if "is_logged_in" in user else LOCAL
+        st.session_state["history_owner"] = who
+    return st.session_state["history_owner"]
 
 
 def _problem(text: str | None) -> None:
@@ -163,6 +168,18 @@ def _call(method: str, *args: Any) -> Any:
     return result
 
 
+def _listed(who: str, search: str, limit: int) -> list[ChatSummary]:
+    """The conversations to list, read again only when this process wrote since, the query changed, or
+    a few seconds passed (another app process may have written): a rerun redraws without a query."""
+    key = (who, search, limit, writer().written)
+    cached = st.session_state.get("history_listed")
+    if cached and cached[0] == key and time.monotonic() - cached[1] < LISTED_FOR:
+        return list(cached[2])
+    chats: list[ChatSummary] = _call("chats", who, search, limit) or []
+    st.session_state["history_listed"] = (key, time.monotonic(), chats)
+    return chats
+
+
 def _delete(who: str, chat: ChatSummary) -> None:
     writer().put(lambda store: store.delete(who, chat.id))
     writer().flush(2.0)  # the list drawn next must not show it
@@ -195,6 +212,7 @@ def _import(who: str) -> None:
         st.session_state["history_notice"] = str(err)
         return
     st.session_state["history_notice"] = None
+    st.session_state.pop("history_listed", None)  # written here, not by the writer: list it now
     st.query_params[CHAT] = chat_id
 
 
@@ -237,10 +255,10 @@ def draw(chat_page: StreamlitPage) -> None:
         )
         shown = st.session_state.get("history_shown", PAGE)
         current = st.session_state.get("chat_id")
-        chats: list[ChatSummary] = _call("chats", who, search.strip(), shown + 1) or []
+        chats = _listed(who, search.strip(), shown + 1)
         if current and not search.strip() and current not in {c.id for c in chats}:
             writer().flush(1.0)  # a conversation begun in this run: its first message is being written
-            chats = _call("chats", who, "", shown + 1) or []
+            chats = _listed(who, "", shown + 1)
         for chat in chats[:shown]:
             st.page_link(
                 chat_page,
