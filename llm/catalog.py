@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from llm import ollama, proxy, rest, servers
 from llm.errors import LLMError, ServerUnreachable, bad_base_url
-from llm.models import DEFAULT_COMPATIBLE_BASE, PROVIDERS, ModelInfo
+from llm.models import DEFAULT_COMPATIBLE_BASE, PROVIDERS, ModelInfo, env_key
 
 
 def compatible_models(base: str, api_key: str | None = None) -> list[ModelInfo]:
@@ -36,7 +36,7 @@ def models_for(provider: str, base: str | None, api_key: str | None = None) -> l
     if provider == "litellm_proxy":
         if not base:
             raise LLMError("Enter the LiteLLM Proxy's address, e.g. http://localhost:4000.")
-        return proxy.models(base, api_key)
+        return proxy.models(base, api_key or env_key(provider))  # a pasted key, else the environment's
     if provider == "openai_compatible":
         if not base:
             raise LLMError("Enter the server's base URL, e.g. http://localhost:1234/v1 for LM Studio.")

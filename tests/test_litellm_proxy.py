@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from llm import catalog, errors, runtime
 from llm.events import Event
@@ -139,3 +140,23 @@ def test_a_spent_budget_is_said_plainly_and_not_retried(proxy: Proxy) -> None:
 def test_an_unreachable_proxy_names_its_setting() -> None:
     with pytest.raises(errors.ServerUnreachable, match="LITELLM_PROXY_API_BASE"):
         catalog.models_for("litellm_proxy", f"http://127.0.0.1:{litellm_proxy.free_port()}", None)
+
+
+def test_the_chat_page_talks_through_the_proxy_at_the_chosen_level(
+    proxy: Proxy, make_app: Callable[[], AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MODEL_PROVIDER", "litellm_proxy")
+    monkeypatch.setenv("LITELLM_PROXY_API_BASE", proxy.url)
+    monkeypatch.setenv("LITELLM_PROXY_API_KEY", litellm_proxy.MASTER_KEY)
+    monkeypatch.setenv("MODEL", "gpt-oss:20b")
+    at = make_app()
+    assert at.sidebar.text_input(key="proxy_base").value == proxy.url
+    picker = at.sidebar.selectbox(key="model_litellm_proxy")
+    assert picker.value == "gpt-oss:20b" and "qwen3:8b" in picker.options
+    level = at.sidebar.radio(key="thinking_ollama-effort")
+    assert level.options == ["Low", "Medium", "High"]
+    level.set_value("high").run()
+    at.chat_input(key="prompt").set_value("hello").run()
+    assert not at.exception and not at.error, at.error
+    assert "You said: hello" in " ".join(md.value for m in at.chat_message for md in m.markdown)
+    assert [c["think"] for c in proxy.a.chats()] == ["high"]
