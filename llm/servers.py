@@ -13,6 +13,7 @@ Ollama queues the requests of a busy model itself, and a shuffle keeps no state 
 
 from __future__ import annotations
 
+import asyncio
 import random
 import threading
 import time
@@ -171,8 +172,6 @@ class Pool:
         A model on no server goes to the first (its 404 says to pull it); when every server that has it is
         cooling down, one of them is tried anyway, so the reply fails with that server's own error.
         """
-        import asyncio
-
         if self.stale(model):  # most picks need no thread: the lists are fresh
             await asyncio.to_thread(self.refresh, model)
         if not self._where.get(model):
