@@ -145,7 +145,7 @@ def test_blind_mode_hides_then_reveals_the_settings(page: AppTest, app_env: Fake
     assert not at.exception, at.exception
 
     comparison: Comparison = at.session_state["comparison"]
-    level = [LABELS[comparison.requests[i].level] for i in comparison.order]
+    level = [LABELS[comparison.requests[i].level or "off"] for i in comparison.order]
     names = [f"{letter} · gpt-oss:20b · {name}" for letter, name in zip("ABC", level, strict=True)]
     assert headers(at) == names
     assert comparison.votes[comparison.order[1]] == 1

@@ -47,7 +47,8 @@ def test_stop_marks_a_streaming_turn_only() -> None:
     streaming, done = Turn("assistant", "half", status="streaming", stats=Stats()), Turn("assistant", "all")
     streaming.stop()
     done.stop()
-    assert streaming.status == "stopped" and streaming.stats.ended is not None and done.status == "complete"
+    assert streaming.stats is not None and streaming.stats.ended is not None
+    assert streaming.status == "stopped" and done.status == "complete"
 
 
 def test_answer_chunks_yields_each_batch_and_loses_nothing() -> None:
@@ -64,7 +65,7 @@ def test_answer_chunks_yields_each_batch_and_loses_nothing() -> None:
 
 
 def test_answer_chunks_skips_redraws_that_change_nothing() -> None:
-    turn, redraws = Turn("assistant", status="streaming"), []
+    turn, redraws = Turn("assistant", status="streaming"), list[Turn]()
     batches = [[Event("answer", "a")], [Event("answer", "b")], [Event("usage", stats=Stats())]]
     assert list(answer_chunks(batches, turn, redraws.append)) == ["a", "b"]
     assert len(redraws) == 1  # only as the answer started
