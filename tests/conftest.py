@@ -28,6 +28,7 @@ APP_VARS = (
     "HISTORY",
     "OLLAMA_NUM_CTX",
     "OLLAMA_MAX_CTX",
+    "LITELLM_PROXY_API_BASE",
     "APP_PASSCODE",
     "APP_OPEN",
 )
