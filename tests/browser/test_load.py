@@ -9,6 +9,7 @@ from playwright.sync_api import Page
 from tests.browser.driver import (
     assistant_messages,
     choose,
+    main,
     select,
     selected,
     sidebar,
@@ -55,7 +56,7 @@ def test_sessions_at_once_keep_their_own_messages_and_settings(
             assert f"You said: {message}" in reply and "tok/s" in reply and "<think>" not in reply
         # The conversation on the page is the session's own (the sidebar's history lists every conversation
         # of the local user: with no login, all sessions are that one person).
-        text = page.get_by_test_id("stMain").inner_text()
+        text = main(page).inner_text()
         assert not [other for other in range(len(SESSIONS)) if other != n and f"session-{other} " in text]
         assert selected(page, "Model").startswith(model)
         if level:
