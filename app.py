@@ -14,8 +14,8 @@ from ui.turns import chat_box
 
 load_env()  # each run: a fixed .env takes effect on the next page load, no restart
 # No icon, here or on the pages (a page's icon becomes the tab's): an emoji makes Streamlit build a regex
-# of every emoji on the first draw after start-up (70-120 ms, bench/startup.py), an image loads numpy and
-# PIL (130 ms), and the tab fetches a :material/…: icon from fonts.gstatic.com on every load. The tab shows
+# of every emoji on the first draw after start-up, an image loads numpy and PIL (bench/startup.py measures
+# both), and the tab fetches a :material/…: icon from fonts.gstatic.com on every load. The tab shows
 # Streamlit's own icon.
 st.set_page_config(page_title="Thinking Chat", layout="wide")
 
@@ -28,7 +28,7 @@ on_chat = page.url_path == chat_page.url_path
 if on_chat:
     # The chat box first (it stays pinned at the foot of the page): the browser fetches the code for each
     # kind of widget when it first meets one, from a server still busy with the rest of this run, so a box
-    # drawn last took input about 0.2 s after everything else had arrived (bench/startup.py).
+    # drawn last took input after everything else had arrived (bench/startup.py measures it).
     chat_box()
 
 try:

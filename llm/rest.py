@@ -1,8 +1,8 @@
 """JSON over HTTP for the short calls beside chat: Ollama's REST API and OpenAI-compatible model lists.
 
-The standard library's urllib rather than httpx: Streamlit has already imported urllib, while httpx and
-its transport took 0.14 s to import, all of it on the first page draw, which lists the models
-(bench/startup.py). Chat itself streams through litellm and its own httpx clients.
+The standard library's urllib rather than httpx: Streamlit has already imported urllib, while importing httpx
+and its transport is a cost on the first page draw, which lists the models (measured by bench/startup.py).
+Ollama chats stream through llm/ollama_chat.py, cloud ones through litellm and its own httpx clients.
 """
 
 from __future__ import annotations

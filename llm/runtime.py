@@ -36,7 +36,7 @@ def loop() -> asyncio.AbstractEventLoop:
 
 
 def _import_litellm() -> ModuleType:
-    # Without this, an offline machine spends ~6 s retrying a download of litellm's price table.
+    # Without this, an offline machine spends seconds retrying a download of litellm's price table.
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     import litellm
 
@@ -46,7 +46,7 @@ def _import_litellm() -> ModuleType:
 
 
 def preload(after: float = 3.0) -> None:
-    """Import litellm (1.5 to 5 s) in a background thread, starting `after` seconds from now.
+    """Import litellm (seconds of CPU) in a background thread, starting `after` seconds from now.
 
     The import holds the interpreter lock and a core for seconds: begun while the browser still drew the
     first page, it made that page take a quarter to twice as long to become usable on a busy machine
