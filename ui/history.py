@@ -35,7 +35,6 @@ LISTED_FOR = 5.0  # seconds a session reuses the list it read, unless this proce
 STALE = 5.0  # a reply not written for this long is not streaming any more (a live one is saved each second)
 STARTED = time.time()  # nor is one last written before this process started (the server was restarted)
 CHAT = "chat"  # the query parameter
-LOCAL = "local"  # the owner without a login
 
 
 @st.cache_resource(show_spinner=False)
@@ -62,7 +61,9 @@ def owner() -> str | None:
     if not st.session_state.get("history_on", True):
         return None
     if "history_owner" not in st.session_state:  # reading st.user parses the secrets file: once a session
-        user = st.user.to_dict()  # (logging in or out starts a new session)
+        from llm.store import LOCAL  # the store is used next anyway (logging in or out starts a session)
+
+        user = st.user.to_dict()
         if user.get("is_logged_in"):
             who = str(user.get("email") or user.get("sub") or "") or None
         else:

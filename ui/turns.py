@@ -23,10 +23,13 @@ def draw_thinking(turn: Turn, show: bool) -> None:
             st.markdown(for_page(turn.thinking))
 
 
+STOPPED = ":orange[■ Stopped] — the partial reply is kept."  # under a reply cut short by Stop
+
+
 def draw_footer(turn: Turn) -> None:
     """Status and timings under a finished, stopped or failed reply."""
     if turn.status == "stopped":
-        st.caption(":orange[■ Stopped] — the partial reply is kept.")
+        st.caption(STOPPED)
     if turn.status == "interrupted":
         st.caption(
             ":orange[■ Interrupted] — the app stopped before the reply finished; what arrived is kept."
@@ -186,7 +189,7 @@ class LiveReply:
     def _stopped(self, turn: Turn, keep: Callable[[Turn], None]) -> None:
         keep(turn)
         self.redraw(turn)  # the thinking block collapses to "Stopped after N s"
-        self.footer.caption(":orange[■ Stopped] — the partial reply is kept.")
+        self.footer.caption(STOPPED)
 
 
 def _after_stop(draw: Callable[[], None]) -> None:
