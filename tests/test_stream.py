@@ -10,7 +10,8 @@ import pytest
 
 from llm import errors, runtime
 from llm.events import Event
-from llm.stream import ChatRequest, Limits, Target, ThinkSplitter, request_kwargs, stream_chat
+from llm.stream import ChatRequest, Limits, Target, request_kwargs, stream_chat
+from llm.think_tags import ThinkSplitter
 from tests.fake_ollama import FakeModel, FakeOllama
 
 FAST = Limits(retries=2, backoff=0.05, backoff_cap=0.2, stall=2, first_token=10, notice_every=0.2)
