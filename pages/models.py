@@ -9,6 +9,7 @@ from llm.errors import LLMError
 from llm.markdown import for_page
 from ui import models as view
 from ui import sidebar
+from ui.errors import show_error
 
 choice = sidebar.current()
 
@@ -25,7 +26,7 @@ view.notice()
 try:
     installed = ollama.list_models(base)
 except LLMError as err:
-    st.error(for_page(str(err)), icon=":material/error:")
+    show_error(err)
     st.stop()
 
 view.installed_table(base, installed)

@@ -12,6 +12,7 @@ from llm import ollama, servers
 from llm.errors import LLMError
 from llm.models import PROVIDERS, ModelInfo, human_bytes
 from llm.pull import SUGGESTIONS, PullTracker
+from ui.errors import show_error
 from ui.sidebar import cached_show, refresh_models
 
 PULL_NAME = "pull_name"  # the "Model to pull" text box
@@ -113,7 +114,7 @@ def loaded_section(base: str) -> None:
     try:
         running = ollama.loaded(base)
     except LLMError as err:
-        st.error(str(err), icon=":material/error:")
+        show_error(err)
         return
     if not running:
         st.caption(
@@ -143,7 +144,7 @@ def loaded_section(base: str) -> None:
             try:
                 ollama.unload(base, model.name)
             except LLMError as err:
-                st.error(str(err), icon=":material/error:")
+                show_error(err)
                 return
             changed(f"Unloaded `{model.name}`: its memory is free.")
 
@@ -190,7 +191,7 @@ def pull(base: str, model: str) -> None:
                 snapshot = tracker.update(progress, time.monotonic())
                 bar.progress(snapshot.fraction, text=snapshot.label())
     except LLMError as err:
-        st.error(str(err), icon=":material/error:")
+        show_error(err)
         return
     changed(tracker.snapshot.summary(model), {PULL_NAME: ""})
 
@@ -223,6 +224,6 @@ def remove_box(base: str, models: list[ModelInfo]) -> None:
         try:
             ollama.delete(base, name)
         except LLMError as err:
-            st.error(str(err), icon=":material/error:")
+            show_error(err)
             return
         changed(f"Removed `{name}` (unloaded from memory first).", {REMOVE_NAME: None})
