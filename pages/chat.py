@@ -10,6 +10,7 @@ from llm.conversation import Turn
 from llm.markdown import plain
 from llm.stream import stream_chat
 from ui import history, overflow, sidebar
+from ui.downloads import export_buttons
 from ui.turns import LiveReply, draw_history, draw_user, sent
 
 CONTINUE = "Continue exactly where your last answer stopped."  # sent by the Continue button
@@ -69,25 +70,12 @@ if last is not None and last.role == "assistant" and not prompt:
         history.forget(turns.pop())
         st.rerun()  # the rerun below sees a dangling user turn and answers it
     settings = choice.settings
-    # Made when clicked, not on every rerun: a long conversation makes long files.
-    # No rerun on click: it would renew the other button's file while a person reaches for it.
-    row.download_button(
-        "Download Markdown",
+    export_buttons(
+        row,
+        "conversation",
         lambda: conversation.to_markdown(turns, settings),
-        "conversation.md",
-        "text/markdown",
-        key="export_md",
-        on_click="ignore",
-        icon=":material/download:",
-    )
-    row.download_button(
-        "Download JSON",
         lambda: conversation.to_json(turns, settings),
-        "conversation.json",
-        "application/json",
-        key="export_json",
-        on_click="ignore",
-        icon=":material/data_object:",
+        key="export",
     )
 
 if prompt:

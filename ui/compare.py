@@ -34,6 +34,7 @@ from llm.markdown import for_page, plain
 from llm.models import PROVIDERS, ModelInfo, thinking_style
 from llm.stream import Limits
 from llm.thinking import LABELS, NO_THINKING_REASON, coerce, levels
+from ui.downloads import export_buttons
 from ui.sidebar import Choice, cached_models, model_info
 from ui.turns import LiveReply
 
@@ -273,20 +274,7 @@ def draw_results(comparison: Comparison, show_thinking: bool) -> None:
         )
         st.altair_chart(_phase_chart(pd.DataFrame(chart)), width="stretch")
     if not comparison.hidden:
-        md, js, _ = st.columns([1, 1, 3])
-        md.download_button(
-            "Download Markdown",
-            to_markdown(comparison),
-            "comparison.md",
-            "text/markdown",
-            key="compare_md",
-            icon=":material/download:",
-        )
-        js.download_button(
-            "Download JSON",
-            to_json(comparison),
-            "comparison.json",
-            "application/json",
-            key="compare_json",
-            icon=":material/data_object:",
+        row = st.container(horizontal=True)
+        export_buttons(
+            row, "comparison", lambda: to_markdown(comparison), lambda: to_json(comparison), "compare"
         )

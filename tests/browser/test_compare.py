@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page
@@ -77,6 +79,15 @@ def test_thinking_levels_stream_side_by_side(page: Page, fake: FakeOllama) -> No
     for column in columns:
         assert "You said: why is the sky blue?" in column and "tok/s" in column and "Thought for" in column
     assert sorted(c["think"] for c in fake.chats()) == ["high", "low", "medium"]
+    # The files are made when clicked (not on every rerun) and hold this run; one right after the other.
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download Markdown").click()
+    assert info.value.suggested_filename == "comparison.md"
+    assert "why is the sky blue?" in Path(info.value.path()).read_text()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download JSON").click()
+    exported = json.loads(Path(info.value.path()).read_text())
+    assert exported["prompt"] == "why is the sky blue?" and len(exported["columns"]) == 3
     assert tracebacks(page) == 0
     if os.environ.get("SAVE_SCREENSHOTS"):
         DOCS.mkdir(exist_ok=True)
