@@ -182,6 +182,6 @@ def draw(comparison: Comparison | None) -> None:
     )
     undo = st.session_state.get(UNDO)
     if undo is not None and undo[0] == who:
-        st.caption(f"Leaderboard reset: {undo[2]} vote{'s' if undo[2] != 1 else ''} set aside.")
-        who, kept, _ = undo
-        st.button("Undo", key="leaderboard_undo_button", icon=":material/undo:", on_click=_undo, args=(who, kept))
+        _, kept, votes = undo
+        st.caption(f"Leaderboard reset: {votes} vote{'s' if votes != 1 else ''} set aside.")
+        st.button("Undo", key="leaderboard_restore", icon=":material/undo:", on_click=_undo, args=[who, kept])
