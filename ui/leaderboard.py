@@ -84,6 +84,10 @@ def _undo(who: str | None, kept: Any) -> None:
     st.session_state[UNDO] = None
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def _chart(board: list[Standing]) -> alt.LayerChart:
     """One bar per setting, its length the win rate, the best first; the leader in the theme's colour."""
     first = {s.setting for s in leaders(board)}
@@ -92,7 +96,7 @@ def _chart(board: list[Standing]) -> alt.LayerChart:
             "Setting": [s.name for s in board],
             "Win rate": [s.win_rate for s in board],
             "Figures": [
-                f"{s.win_rate:.0%} · {s.votes} of {s.cast} votes · {s.runs} run{'s' if s.runs != 1 else ''}"
+                f"{s.win_rate:.0%} · {s.votes} of {_plural(s.cast, 'vote')} · {_plural(s.runs, 'run')}"
                 for s in board
             ],
             "Leader": [s.setting in first for s in board],
@@ -100,7 +104,11 @@ def _chart(board: list[Standing]) -> alt.LayerChart:
     )
     base = alt.Chart(data).encode(
         y=alt.Y("Setting:N", sort=None, title=None, axis=alt.Axis(labelLimit=360, labelFontSize=14)),
-        x=alt.X("Win rate:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%", title="Win rate")),
+        x=alt.X(
+            "Win rate:Q",
+            scale=alt.Scale(domain=[0, 1]),
+            axis=alt.Axis(format="%", values=[0, 0.25, 0.5, 0.75, 1], grid=False, labelFontSize=13),
+        ),
     )
     bars = base.mark_bar().encode(
         color=alt.condition(alt.datum.Leader, alt.value(LEADER), alt.value(OTHERS)),
@@ -183,5 +191,5 @@ def draw(comparison: Comparison | None) -> None:
     undo = st.session_state.get(UNDO)
     if undo is not None and undo[0] == who:
         _, kept, votes = undo
-        st.caption(f"Leaderboard reset: {votes} vote{'s' if votes != 1 else ''} set aside.")
+        st.caption(f"Leaderboard reset: {_plural(votes, 'vote')} set aside.")
         st.button("Undo", key="leaderboard_restore", icon=":material/undo:", on_click=_undo, args=[who, kept])
