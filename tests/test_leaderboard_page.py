@@ -101,6 +101,9 @@ def test_votes_join_the_board_once_revealed_and_survive_a_new_session(
     at = page
     assert EMPTY in captions(at)
     assert at.button(key="leaderboard_reset").disabled
+    with queries() as seen:  # nothing saved yet: a rerun does not look again
+        at.run()
+    assert not [q for q in seen if "blind_votes" in q or "FROM comparisons" in q]
 
     chosen = blind_vote(at, "B")
     # still blind: the board says nothing of this run, or which column is which
