@@ -1,6 +1,7 @@
-"""Conversations, compare runs and blind votes saved per owner ("local" without a login), SQLite or PostgreSQL.
+"""Conversations and compare runs saved per owner ("local" without a login), on SQLite or PostgreSQL.
 
-Every method runs in one transaction and raises only `StoreError` (or `ImportFailed` for a bad file).
+With the compare runs, the leaderboard's blind votes. Every method runs in one transaction and raises only
+`StoreError` (or `ImportFailed` for a bad file).
 """
 
 from __future__ import annotations
