@@ -336,9 +336,10 @@ def last_comparison() -> Comparison | None:
     who = owner()
     if who is None:
         return None
-    listed = _call("comparisons", who, 1) or []
+    listed = _call("comparisons", who, 1)
     if not listed:
-        st.session_state["comparison"] = None  # looked once: the next rerun does not ask again
+        if listed is not None:  # none saved: the next rerun does not ask again (after a failure, it does)
+            st.session_state["comparison"] = None
         return None
     return _open_comparison(who, listed[0].id)
 
