@@ -5,9 +5,10 @@ One SQLAlchemy Core code path serves SQLite (the default file beside the app) an
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,10 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 
 from llm.errors import StoreError
+from llm.leaderboard import ballots
 
 REPO = Path(__file__).resolve().parents[1]
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: blind_votes
 SQLITE_BUSY_MS = 5000
 _MIGRATION_LOCK = 7_311_999  # any constant: a PostgreSQL advisory lock that serializes two starting apps
 
@@ -90,6 +92,23 @@ comparisons = Table(
     Column("updated", Double, nullable=False),
     Column("deleted", Double),
     Index("comparisons_by_owner", "owner", "deleted", "updated"),
+)
+
+# The leaderboard's ballots: one row per column of a revealed blind comparison. A reset marks them
+# `cleared` (Undo clears the mark) and leaves the comparisons in the history.
+blind_votes = Table(
+    "blind_votes",
+    metadata,
+    Column("comparison_id", String(64), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("owner", String(255), nullable=False),
+    Column("provider", String(64), nullable=False),
+    Column("model", Text, nullable=False),
+    Column("thinking", String(16), nullable=False),  # the level sent, "" for a model that cannot think
+    Column("votes", Integer, nullable=False),
+    Column("counted", Double, nullable=False),  # epoch seconds
+    Column("cleared", Double),
+    Index("blind_votes_by_owner", "owner", "cleared"),
 )
 
 
@@ -156,6 +175,45 @@ def migrate(engine: Engine) -> None:
                     "History is not being saved: the database was made by a newer version of this app "
                     f"(schema {found}, this app knows {SCHEMA_VERSION}). Update the app."
                 )
+            elif int(found) < SCHEMA_VERSION:
+                for version in range(int(found) + 1, SCHEMA_VERSION + 1):
+                    UPGRADES[version](conn)
+                conn.execute(
+                    meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION))
+                )
+
+
+def vote_rows(owner: str, comparison_id: str, record: dict[str, Any], now: float) -> list[dict[str, Any]]:
+    """The `blind_votes` rows of a saved comparison: none unless it is a revealed blind run with a vote."""
+    return [
+        {
+            "comparison_id": comparison_id,
+            "position": ballot.position,
+            "owner": owner,
+            "provider": ballot.setting.provider,
+            "model": ballot.setting.model,
+            "thinking": ballot.setting.thinking,
+            "votes": ballot.votes,
+            "counted": now,
+        }
+        for ballot in ballots(comparison_id, record)
+    ]
+
+
+def _count_saved_votes(conn: Connection) -> None:
+    """Schema 2: the blind votes already saved with comparisons start the leaderboard."""
+    saved = select(comparisons.c.id, comparisons.c.owner, comparisons.c.record, comparisons.c.updated)
+    for row in conn.execute(saved.where(comparisons.c.deleted.is_(None))):
+        try:
+            record = json.loads(row.record)
+            rows = vote_rows(row.owner, row.id, record, row.updated)
+        except (ValueError, KeyError, TypeError):
+            continue  # a record this app cannot read has no votes to count
+        if rows:
+            conn.execute(blind_votes.insert(), rows)
+
+
+UPGRADES: dict[int, Callable[[Connection], None]] = {2: _count_saved_votes}
 
 
 def insert(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:

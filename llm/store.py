@@ -1,6 +1,7 @@
 """Conversations and compare runs saved per owner ("local" without a login), on SQLite or PostgreSQL.
 
-Every method runs in one transaction and raises only `StoreError` (or `ImportFailed` for a bad file).
+With the compare runs, the leaderboard's blind votes. Every method runs in one transaction and raises only
+`StoreError` (or `ImportFailed` for a bad file).
 """
 
 from __future__ import annotations
@@ -18,13 +19,27 @@ from sqlalchemy import ColumnElement, Connection, Engine, and_, exists, func, or
 from sqlalchemy.exc import SQLAlchemyError
 
 from llm.conversation import Turn, from_json
-from llm.db import chats, comparisons, insert, make_engine, messages, meta, migrate, store_error, upsert
+from llm.db import (
+    blind_votes,
+    chats,
+    comparisons,
+    insert,
+    make_engine,
+    messages,
+    meta,
+    migrate,
+    store_error,
+    upsert,
+    vote_rows,
+)
 from llm.errors import ImportFailed, StoreError
+from llm.leaderboard import Ballot, Setting
 
 LOCAL = "local"
 UNTITLED = "New chat"
 TITLE_CHARS = 60
 MAX_IMPORT_CHARS = 20_000_000
+KEEP_COUNTED = frozenset({"counted", "owner"})
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,7 @@ class Store:
         self._engine: Engine | None = None
         self._migrated = False
         self._lock = threading.Lock()
+        self.votes_written = 0  # leaderboard changes by this process: a session's cached board older is stale
 
     def _ready(self) -> Engine:
         with self._lock:
@@ -210,6 +226,8 @@ class Store:
                     doomed = select(chats.c.id).where(gone)
                     conn.execute(messages.delete().where(messages.c.chat_id.in_(doomed)))
                 removed += conn.execute(table.delete().where(gone)).rowcount
+            reset = (blind_votes.c.owner == owner) & (blind_votes.c.cleared < older_than)
+            conn.execute(blind_votes.delete().where(reset))  # a reset past its Undo
             return removed
 
     def import_chat(self, owner: str, text: str) -> str:
@@ -245,6 +263,11 @@ class Store:
                 err.retryable = False
                 raise err
             upsert(conn, comparisons, row, ["id"], frozenset({"created", "owner"}))
+            votes = vote_rows(owner, comparison_id, record, now)
+            for vote in votes:  # not `cleared`: a reset's mark stays when the comparison is saved again
+                upsert(conn, blind_votes, vote, ["comparison_id", "position"], KEEP_COUNTED)
+        if votes:
+            self._votes_changed()
 
     def comparisons(self, owner: str, limit: int = 20) -> list[ComparisonSummary]:
         mine = and_(comparisons.c.owner == owner, comparisons.c.deleted.is_(None))
@@ -268,6 +291,37 @@ class Store:
                 .where(comparisons.c.id == comparison_id, comparisons.c.owner == owner)
                 .values(deleted=time.time())
             )
+
+    # The leaderboard
+
+    def votes(self, owner: str) -> list[Ballot]:
+        """The owner's ballots on the leaderboard: revealed blind runs since the last reset."""
+        query = select(blind_votes).where(blind_votes.c.owner == owner, blind_votes.c.cleared.is_(None))
+        with self._tx(writes=False) as conn:
+            rows = conn.execute(query.order_by(blind_votes.c.counted, blind_votes.c.position))
+            return [
+                Ballot(r.comparison_id, r.position, Setting(r.provider, r.model, r.thinking), r.votes)
+                for r in rows
+            ]
+
+    def clear_votes(self, owner: str, stamp: float) -> int:
+        """Reset: take the owner's ballots off the board, marked `stamp` for `restore_votes`; how many."""
+        mine = (blind_votes.c.owner == owner) & blind_votes.c.cleared.is_(None)
+        with self._tx() as conn:
+            cleared = conn.execute(update(blind_votes).where(mine).values(cleared=stamp)).rowcount
+        self._votes_changed()
+        return cleared
+
+    def restore_votes(self, owner: str, stamp: float) -> None:
+        """Undo the reset marked `stamp`."""
+        mine = (blind_votes.c.owner == owner) & (blind_votes.c.cleared == stamp)
+        with self._tx() as conn:
+            conn.execute(update(blind_votes).where(mine).values(cleared=None))
+        self._votes_changed()
+
+    def _votes_changed(self) -> None:
+        with self._lock:
+            self.votes_written += 1
 
 
 def _row(chat_id: str, turn: Turn, now: float) -> dict[str, Any]:

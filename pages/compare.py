@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from llm.compare import Comparison
-from ui import history, sidebar
+from ui import history, leaderboard, sidebar
 from ui.compare import draw_results, edit_columns, stream_runs
 
 choice = sidebar.current()
@@ -71,3 +71,4 @@ if run:
 if comparison is not None:
     draw_results(comparison, choice.show_thinking)
 history.comparison_picker()
+leaderboard.draw(comparison)

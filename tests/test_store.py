@@ -14,9 +14,10 @@ from sqlalchemy import create_engine, insert
 
 from llm.compare import Comparison
 from llm.conversation import Turn, to_json
-from llm.db import REPO, SCHEMA_VERSION, chats, database_url
+from llm.db import REPO, SCHEMA_VERSION, chats, comparisons, database_url, messages, meta, metadata
 from llm.errors import ImportFailed, StoreError
 from llm.events import Stats
+from llm.leaderboard import Ballot, Setting
 from llm.saver import Saver
 from llm.store import TITLE_CHARS, SavedChat, Store
 from llm.stream import ChatRequest, Target
@@ -291,6 +292,98 @@ def test_a_comparison_is_saved_and_read_back(store: Store) -> None:
         store.save_comparison(OTHER, "cmp1", {"prompt": "overwrite"})
     store.delete_comparison(ME, "cmp1")
     assert store.comparisons(ME) == [] and store.comparison(ME, "cmp1") is None
+
+
+def blind_run(*votes: int, revealed: bool = True) -> Comparison:
+    """gpt-oss at Low and High, blind, with `votes` cast for each column."""
+    requests = [
+        ChatRequest(Target("ollama", "gpt-oss:20b", None), [], "ollama-effort", level)
+        for level in ("low", "high")
+    ]
+    comparison = Comparison.start("Which is larger, 9.11 or 9.9?", requests, blind=True)
+    comparison.runs.append([reply(f"answer {i}") for i in range(2)])
+    for column, count in enumerate(votes):
+        for _ in range(count):
+            comparison.vote(column)
+    if revealed:
+        comparison.reveal()
+    return comparison
+
+
+LOW, HIGH = Setting("ollama", "gpt-oss:20b", "low"), Setting("ollama", "gpt-oss:20b", "high")
+
+
+def test_blind_votes_count_per_owner_once_revealed(store: Store) -> None:
+    hidden = blind_run(0, 2, revealed=False)
+    store.save_comparison(ME, "cmp1", hidden.to_record())
+    assert store.votes(ME) == [], "a run still blind is not on the board"
+    written = store.votes_written
+    hidden.reveal()
+    store.save_comparison(ME, "cmp1", hidden.to_record())
+    store.save_comparison(ME, "cmp1", hidden.to_record())  # saved again: counted once
+    assert store.votes_written > written, "sessions' cached boards are stale"
+    assert store.votes(ME) == [Ballot("cmp1", 0, LOW, 0), Ballot("cmp1", 1, HIGH, 2)]
+    store.save_comparison(OTHER, "cmp2", blind_run(1, 0).to_record())
+    assert store.votes(OTHER) == [Ballot("cmp2", 0, LOW, 1), Ballot("cmp2", 1, HIGH, 0)]
+    assert [b.run for b in store.votes(ME)] == ["cmp1", "cmp1"]
+    with pytest.raises(StoreError, match="belongs to someone else"):
+        store.save_comparison(OTHER, "cmp1", blind_run(5, 0).to_record())
+    assert store.votes(ME)[0].votes == 0
+
+
+def test_a_reset_clears_the_board_keeps_the_history_and_undo_brings_it_back(store: Store) -> None:
+    first = blind_run(1, 2)
+    store.save_comparison(ME, "cmp1", first.to_record())
+    store.save_comparison(OTHER, "cmp2", blind_run(3, 0).to_record())
+    written = store.votes_written
+    assert store.clear_votes(ME, 1000.0) == 2
+    assert store.votes(ME) == [] and store.votes_written > written
+    assert len(store.votes(OTHER)) == 2, "only the owner's board is reset"
+    assert store.comparison(ME, "cmp1") == first.to_record(), "the comparison stays in the history"
+    store.save_comparison(ME, "cmp1", first.to_record())  # saved again after the reset: stays off the board
+    assert store.votes(ME) == []
+    store.save_comparison(ME, "cmp3", blind_run(0, 1).to_record())
+    assert [b.run for b in store.votes(ME)] == ["cmp3", "cmp3"]
+    store.restore_votes(ME, 1000.0)
+    assert sorted((b.run, b.votes) for b in store.votes(ME)) == [
+        ("cmp1", 1),
+        ("cmp1", 2),
+        ("cmp3", 0),
+        ("cmp3", 1),
+    ]
+    store.clear_votes(ME, 2000.0)
+    store.purge_deleted(ME, older_than=3000.0)  # a reset long past: its ballots are gone for good
+    store.restore_votes(ME, 2000.0)
+    assert store.votes(ME) == [] and len(store.votes(OTHER)) == 2
+    assert [c.id for c in store.comparisons(ME)] == ["cmp3", "cmp1"]
+
+
+def test_an_old_database_opens_and_its_saved_votes_start_the_board(url: str) -> None:
+    engine = create_engine(url)  # the schema 1 tables, as the app before the leaderboard made them
+    metadata.create_all(engine, tables=[meta, chats, messages, comparisons])
+    records = {
+        "revealed": blind_run(2, 1).to_record(),
+        "hidden": blind_run(1, 0, revealed=False).to_record(),
+        "deleted": blind_run(0, 4).to_record(),
+        "unreadable": {"blind": True, "revealed": True, "votes": [1]},
+    }
+    with engine.begin() as conn:
+        conn.execute(insert(meta).values(key="schema_version", value="1"))
+        for name, record in records.items():
+            row = {"id": name, "owner": ME, "prompt": "q", "record": json.dumps(record)}
+            times = {"created": 1.0, "updated": 2.0, "deleted": 3.0 if name == "deleted" else None}
+            conn.execute(insert(comparisons).values(**row, **times))
+    engine.dispose()
+    old = Store(url)
+    old.migrate()
+    assert old.schema_version() == SCHEMA_VERSION == 2
+    assert old.votes(ME) == [Ballot("revealed", 0, LOW, 2), Ballot("revealed", 1, HIGH, 1)]
+    assert len(old.comparisons(ME)) == 3
+    again = Store(url)
+    again.migrate()  # once upgraded, not counted twice
+    assert len(again.votes(ME)) == 2
+    old.close()
+    again.close()
 
 
 def test_ten_thousand_chats_list_the_newest_page(url: str, store: Store) -> None:

@@ -336,14 +336,29 @@ def last_comparison() -> Comparison | None:
     who = owner()
     if who is None:
         return None
-    listed = _call("comparisons", who, 1) or []
-    return _open_comparison(who, listed[0].id) if listed else None
+    listed = _call("comparisons", who, 1)
+    if not listed:
+        if listed is not None:  # none saved: the next rerun does not ask again (after a failure, it does)
+            st.session_state["comparison"] = None
+        return None
+    return _open_comparison(who, listed[0].id)
 
 
 def _pick_comparison(who: str) -> None:
     if picked := st.session_state.get("compare_history"):
         _open_comparison(who, picked)
         st.session_state["compare_history"] = None
+
+
+def _comparisons_listed(who: str) -> list[ComparisonSummary]:
+    """The saved comparisons to offer, read again as `_listed` reads the conversations."""
+    key = (who, writer().written)
+    cached = st.session_state.get("history_comparisons")
+    if cached and cached[0] == key and time.monotonic() - cached[1] < LISTED_FOR:
+        return list(cached[2])
+    listed: list[ComparisonSummary] = _call("comparisons", who, 50) or []
+    st.session_state["history_comparisons"] = (key, time.monotonic(), listed)
+    return listed
 
 
 def comparison_picker() -> None:
@@ -353,7 +368,7 @@ def comparison_picker() -> None:
     who = owner()
     if who is None:
         return
-    listed: list[ComparisonSummary] = _call("comparisons", who, 50) or []
+    listed = _comparisons_listed(who)
     earlier = {c.id: c for c in listed if c.id != st.session_state.get("comparison_id")}
     if not earlier:
         return

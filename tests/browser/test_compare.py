@@ -107,3 +107,38 @@ def test_models_preset_streams_each_model(page: Page, fake: FakeOllama) -> None:
     for column in result_columns(page).all():
         assert "You said: hello models" in column.inner_text()
     assert tracebacks(page) == 0
+
+
+def test_a_blind_vote_reaches_the_leaderboard(page: Page, fake: FakeOllama) -> None:
+    open_compare(page)
+    with rerun(page):
+        page.get_by_test_id("stCheckbox").filter(has_text="Blind").click()
+    run(page, "which is larger, 9.11 or 9.9?")
+    page.get_by_role("button", name="Vote for A").wait_for(timeout=60_000)
+    wait_idle(page)
+    leaderboard = (
+        page.get_by_test_id("stVerticalBlock")
+        .filter(has=page.get_by_role("heading", name="Leaderboard"))
+        .last
+    )
+    assert "No blind votes yet." in leaderboard.inner_text()
+    assert [c.inner_text().splitlines()[0] for c in result_columns(page).all()] == ["A", "B", "C"]
+
+    with rerun(page):
+        page.get_by_role("button", name="Vote for A").click()
+    assert "gpt-oss" not in page.get_by_test_id("stMain").inner_text(), "still blind: no name anywhere"
+    with rerun(page):
+        page.get_by_role("button", name="Reveal settings").click()
+
+    first = result_columns(page).first.inner_text().splitlines()[0]  # "A · gpt-oss:20b · Low"
+    chosen = first.removeprefix("A · ")
+    text = page.get_by_test_id("stMain").inner_text()
+    assert f"Preferred so far: {chosen}, with 1 of 1 vote (100%) in 1 blind run." in text
+    assert page.get_by_test_id("stVegaLiteChart").count() == 2  # the figures' chart and the board's bars
+    assert page.get_by_test_id("stDataFrame").count() == 2  # the figures and the board
+    assert tracebacks(page) == 0
+    if os.environ.get("SAVE_SCREENSHOTS"):
+        DOCS.mkdir(exist_ok=True)
+        page.get_by_role("heading", name="Leaderboard").scroll_into_view_if_needed()
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(DOCS / "leaderboard.png"))
