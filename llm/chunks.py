@@ -15,6 +15,8 @@ class Chunk:
     finish_reason: str | None = None  # only when the server itself said the reply ended
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    reasoning_tokens: int | None = None  # of completion_tokens, the thinking (usage details, when reported)
+    load_seconds: float | None = None  # the model's load before the reply (Ollama's load_duration)
 
 
 def from_litellm(chunk: Any, stream: Any) -> Chunk:
@@ -40,4 +42,13 @@ def from_litellm(chunk: Any, stream: Any) -> Chunk:
         finish_reason=finish if finish and reported else None,
         prompt_tokens=getattr(usage, "prompt_tokens", None) if usage else None,
         completion_tokens=getattr(usage, "completion_tokens", None) if usage else None,
+        reasoning_tokens=_reasoning_tokens(usage),
     )
+
+
+def _reasoning_tokens(usage: Any) -> int | None:
+    """`usage.completion_tokens_details.reasoning_tokens`, where litellm puts the thinking's count: OpenAI's
+    own field, Gemini's `thoughtsTokenCount`, Anthropic's (litellm/llms/vertex_ai/gemini and anthropic)."""
+    details = getattr(usage, "completion_tokens_details", None) if usage else None
+    count = getattr(details, "reasoning_tokens", None) if details else None
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None

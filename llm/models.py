@@ -18,6 +18,10 @@ class Provider:
     models: tuple[str, ...] = ()  # a short current list; any other name can be typed
     needs_base_url: bool = False
     key_optional: bool = False
+    # The thinking tokens in its usage are the server's own count. litellm makes up Anthropic's from the
+    # thinking text when the API gives none (llms/anthropic/chat/transformation.py), and a proxy passes on
+    # whatever its backend's route produced: those are shown as estimates (≈).
+    counts_thinking: bool = True
 
 
 # litellm's route for any server that speaks OpenAI's chat API (LM Studio, llama.cpp, vLLM, Ollama's /v1).
@@ -42,6 +46,7 @@ PROVIDERS: dict[str, Provider] = {
             "anthropic/",
             "ANTHROPIC_API_KEY",
             ("claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5"),
+            counts_thinking=False,
         ),
         Provider(
             "gemini",
@@ -85,6 +90,7 @@ PROVIDERS: dict[str, Provider] = {
             "LITELLM_PROXY_API_KEY",
             needs_base_url=True,
             key_optional=True,  # a proxy without a master key takes any key
+            counts_thinking=False,
         ),
     )
 }
