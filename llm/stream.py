@@ -251,7 +251,8 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
         while chunk is not None:
             chunk = chunk if isinstance(chunk, Chunk) else from_litellm(chunk, stream)
             if chunk.reasoning_tokens is not None:
-                stats.reasoning_exact = PROVIDERS[target.provider].counts_thinking
+                count = PROVIDERS[target.provider].thinking_count
+                stats.reasoning_exact = count == "server" or (count == "sent" and not chunk.reasoning_derived)
             for event in _chunk_events(chunk, splitter, stats, req.show_thinking):
                 yield event
             step = asyncio.ensure_future(_next(stream))
