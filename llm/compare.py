@@ -434,7 +434,7 @@ class Comparison:
         return rows
 
     def thinking_chart(self) -> list[dict[str, Any]]:
-        """Rows (column, median thinking tokens, its label) for a bar chart of how much each column thought."""
+        """Rows (column, median thinking tokens, its label) for a bar chart of each column's thinking."""
         rows: list[dict[str, Any]] = []
         for i in self.order:
             spread = self.summary(i)["thinking_tokens"]

@@ -16,7 +16,9 @@ DEFAULT = "5m"  # Ollama's own default (envconfig.KeepAlive)
 FOREVER = "-1"
 CHOICES: dict[str, str] = {"5m": "5 min", "30m": "30 min", "1h": "1 h", FOREVER: "Until unloaded"}
 # time.ParseDuration's grammar (a sign, then number-unit pairs), or whole seconds as Ollama's env takes them
-_DURATION = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))*")
+_DURATION = re.compile(
+    r"[-+]?(\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))*"
+)
 _SECONDS = re.compile(r"[-+]?\d+")
 
 

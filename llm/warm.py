@@ -34,9 +34,13 @@ class Warmup:
         try:
             bases = servers.split_bases(self.base)
             if len(bases) > 1:
-                bases = tuple(s.base for s in servers.survey(bases) if any(m.name == self.model for m in s.models))
+                bases = tuple(
+                    s.base for s in servers.survey(bases) if any(m.name == self.model for m in s.models)
+                )
                 if not bases:
-                    raise ModelNotFound(f"No Ollama server has `{self.model}`. Run `ollama pull {self.model}`.")
+                    raise ModelNotFound(
+                        f"No Ollama server has `{self.model}`. Run `ollama pull {self.model}`."
+                    )
             with ThreadPoolExecutor(max_workers=len(bases)) as workers:
                 took = list(workers.map(lambda base: self._load(base, timeout), bases))
             self.seconds = max(took)

@@ -58,7 +58,11 @@ def test_keep_alive_values_as_ollama_reads_them(raw: str, kept: str, sent: str |
 
 @pytest.mark.parametrize(
     ("raw", "says"),
-    [("soon", "is not a duration"), ("5 minutes", "is not a duration"), ("0s", "unload the model after every")],
+    [
+        ("soon", "is not a duration"),
+        ("5 minutes", "is not a duration"),
+        ("0s", "unload the model after every"),
+    ],
 )
 def test_a_bad_keep_alive_says_what_to_write(raw: str, says: str) -> None:
     with pytest.raises(ConfigError, match=says) as caught:
@@ -94,7 +98,11 @@ def test_load_model_sends_an_empty_chat_with_keep_alive_and_times_it(ollama: Fak
 @pytest.mark.parametrize(
     ("model", "base", "says"),
     [
-        ("missing:1b", None, "Could not load `missing:1b`: The model `missing:1b` is not on this Ollama server"),
+        (
+            "missing:1b",
+            None,
+            "Could not load `missing:1b`: The model `missing:1b` is not on this Ollama server",
+        ),
         ("qwen3:8b", "http://127.0.0.1:9", "Could not load `qwen3:8b`: "),
     ],
 )

@@ -298,19 +298,23 @@ def _warm(settings: Settings, base: str, model: str) -> str:
     if job is not None and (job.base, job.model) != (base, model):
         job = None  # another model is picked: its load is not this one's
     running = job is not None and not job.done
-    if st.button(
+    st.button(
         "Load model",
         key="load_model",
         icon=":material/memory:",
         disabled=running or not model,
         width="stretch",
         help="Load the model into memory now, so the first answer does not wait for it.",
-    ):
-        job = st.session_state[WARMUP] = Warmup(base, model, keep).start(settings.limits.first_token)
-        running = True
+        on_click=_start_load,  # before this run: the run it starts draws the button disabled
+        args=(Warmup(base, model, keep), settings.limits.first_token),
+    )
     if job is not None:
         st.fragment(_warm_status, run_every=1.0 if running else None)(job, running)
     return keep
+
+
+def _start_load(job: Warmup, timeout: float) -> None:
+    st.session_state[WARMUP] = job.start(timeout)
 
 
 def _warm_status(job: Warmup, polling: bool) -> None:
