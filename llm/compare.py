@@ -21,7 +21,7 @@ from llm import runtime
 from llm.config import Settings
 from llm.conversation import Turn, ends_text, quote, reply_markdown
 from llm.errors import for_compare
-from llm.events import Event, Stats
+from llm.events import COLD_LOAD, Event, Stats
 from llm.markdown import for_export
 from llm.models import PROVIDERS, env_key
 from llm.stream import ChatRequest, Limits, Target, stream_chat
@@ -183,8 +183,8 @@ class Figure:
 
 
 FIGURES = (
-    Figure("load_s", "Model load", "s", 1),  # Ollama's load_duration: a cold load, not the model's pace
     Figure("first_token_after_load_s", "First token", "s"),  # after the load, so a cold start is no slowness
+    Figure("load_s", "Model load", "s", 1),  # Ollama's load_duration: a cold load, not the model's pace
     Figure("wait_s", "Wait for first byte", "s"),  # queueing and model load, apart from generation
     Figure("thinking_s", "Thinking time", "s", 1),
     # reported where the provider counts them, else estimated (≈): Stats.thinking_tokens
@@ -250,8 +250,12 @@ def spreads(turns: Iterable[Turn]) -> dict[str, Spread | None]:
 
 
 def figure_lines(summary: dict[str, Spread | None]) -> list[str]:
-    """'First token: 0.42 s' lines for the figures known."""
-    return [f"{f.label}: {s.format(f)}" for f in FIGURES if (s := summary[f.key]) is not None]
+    """'First token: 0.42 s' lines for the figures known (a model load only when it was a cold one)."""
+    return [
+        f"{f.label}: {s.format(f)}"
+        for f in FIGURES
+        if (s := summary[f.key]) is not None and (f.key != "load_s" or s.high >= COLD_LOAD)
+    ]
 
 
 PHASES = ("Loading", "Waiting", "Thinking", "Answering")

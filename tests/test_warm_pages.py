@@ -149,12 +149,13 @@ def test_compare_shows_the_load_and_thinking_tokens_per_column(
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     rows = list(table.index)
-    assert rows[:2] == ["Model load", "First token"] and "Thinking tokens" in rows
+    assert rows[:2] == ["First token", "Model load"] and "Thinking tokens" in rows
     loads = [float(cell.split()[0]) for cell in table.loc["Model load"]]
     assert max(loads) >= COLD  # the columns arrive together: each waits for the one load
     tokens = list(table.loc["Thinking tokens"])
     assert all(cell.startswith("≈") and cell.endswith(" tokens") for cell in tokens), tokens
     captions = " ".join(c.value for c in at.caption)
     assert "loading the model (a cold start)" in captions and "How much each column thought" in captions
+    assert sum(c.value.startswith("First token:") and "Model load: " in c.value for c in at.caption) == 3
     phases, thought = (chart.proto.spec for chart in at.get("vega_lite_chart"))
     assert '"Loading"' in phases and '"Thinking tokens' in thought

@@ -1,4 +1,4 @@
-"""Load model in real Chromium: the sidebar counts the load's seconds, the page stays usable, then the time."""
+"""Load model in real Chromium: the sidebar counts the seconds, the page stays usable, then the time."""
 
 from __future__ import annotations
 
