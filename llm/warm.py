@@ -27,6 +27,7 @@ class Warmup:
     _done: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 
     def start(self, timeout: float) -> Warmup:
+        self.began = time.monotonic()
         threading.Thread(target=self._run, args=(timeout,), name="load-model", daemon=True).start()
         return self
 
