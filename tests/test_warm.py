@@ -7,6 +7,7 @@ import json
 import time
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
 from llm import keep_alive, ollama, runtime
@@ -191,3 +192,36 @@ def test_hidden_reasoning_is_still_counted() -> None:
     stats = Stats(started=0.0, first_token=1.0, ended=2.0, completion_tokens=500, reasoning_tokens=320)
     stats.reasoning_exact = True
     assert stats.thinking_tokens == (320, True) and "320 tokens of thinking" in stats.caption()
+
+
+def test_the_stand_in_loads_as_ollama_does(fake: FakeOllama, client: httpx.Client) -> None:
+    """server/routes.go ChatHandler: an empty chat loads the model and answers `done_reason: "load"` with no
+    durations; a chat's last line reports the load it waited for in `load_duration` (nanoseconds)."""
+    fake.load_seconds = COLD
+    answer = client.post("/api/chat", json={"model": "qwen3:8b", "messages": [], "keep_alive": "30m"}).json()
+    assert answer["done"] is True and answer["done_reason"] == "load" and "load_duration" not in answer
+    warm = last_line(client, "qwen3:8b")
+    cold = last_line(client, "gpt-oss:20b")
+    assert warm["load_duration"] < COLD * 1e9 <= cold["load_duration"] <= cold["total_duration"]
+
+
+def test_the_stand_in_reports_reasoning_tokens_only_when_asked(
+    fake: FakeOllama, client: httpx.Client
+) -> None:
+    body = {"model": "gpt-oss:20b", "messages": HI, "stream": True, "stream_options": {"include_usage": True}}
+
+    def usage() -> dict:
+        with client.stream("POST", "/v1/chat/completions", json=body) as response:
+            events = [json.loads(line[6:]) for line in response.iter_lines() if line.startswith("data: {")]
+        return events[-1]["usage"]
+
+    assert "completion_tokens_details" not in usage()  # Ollama's own /v1 (openai/openai.go ToUsage)
+    fake.reasoning_usage = True
+    details = usage()["completion_tokens_details"]
+    thinking = fake.models[0].thinking.replace("{prompt}", "hi there").split()
+    assert details["reasoning_tokens"] == len(thinking)
+
+
+def last_line(client: httpx.Client, model: str) -> dict:
+    with client.stream("POST", "/api/chat", json={"model": model, "messages": HI}) as response:
+        return json.loads(list(response.iter_lines())[-1])
