@@ -320,11 +320,11 @@ def _start_load(job: Warmup, timeout: float) -> None:
 def _warm_status(job: Warmup, polling: bool) -> None:
     """The load's progress, redrawn each second while it runs (the rest of the page stays usable)."""
     if not job.done:
-        st.caption(f":material/hourglass_top: {job.status()}")
+        st.caption(f":material/hourglass_top: {for_page(job.status())}")
     elif job.error:
         st.error(for_page(job.status()), icon=":material/error:")
     else:
-        st.caption(f":material/check_circle: {job.status()}")
+        st.caption(f":material/check_circle: {for_page(job.status())}")
     if polling and job.done:
         st.rerun()  # the whole page: its next run draws this without the timer
 
