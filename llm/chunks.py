@@ -15,6 +15,9 @@ class Chunk:
     finish_reason: str | None = None  # only when the server itself said the reply ended
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    reasoning_tokens: int | None = None  # of completion_tokens, the thinking (usage details, when reported)
+    reasoning_derived: bool = False  # litellm put `text_tokens` beside it: see `Provider.thinking_count`
+    load_seconds: float | None = None  # the model's load before the reply (Ollama's load_duration)
 
 
 def from_litellm(chunk: Any, stream: Any) -> Chunk:
@@ -34,10 +37,20 @@ def from_litellm(chunk: Any, stream: Any) -> Chunk:
     )
     reported = told is not None
     usage = getattr(chunk, "usage", None) if reported else None
+    details = getattr(usage, "completion_tokens_details", None) if usage else None
     return Chunk(
         content=(getattr(delta, "content", None) or "") if delta else "",
         reasoning=(getattr(delta, "reasoning_content", None) or "") if delta else "",
         finish_reason=finish if finish and reported else None,
         prompt_tokens=getattr(usage, "prompt_tokens", None) if usage else None,
         completion_tokens=getattr(usage, "completion_tokens", None) if usage else None,
+        reasoning_tokens=_reasoning_tokens(details),
+        reasoning_derived=getattr(details, "text_tokens", None) is not None,
     )
+
+
+def _reasoning_tokens(details: Any) -> int | None:
+    """`usage.completion_tokens_details.reasoning_tokens`: OpenAI's field, where litellm also puts Gemini's
+    `thoughtsTokenCount` and Anthropic's thinking count."""
+    count = getattr(details, "reasoning_tokens", None) if details else None
+    return count if isinstance(count, int) and not isinstance(count, bool) and count >= 0 else None

@@ -21,7 +21,7 @@ from llm import runtime
 from llm.config import Settings
 from llm.conversation import Turn, ends_text, quote, reply_markdown
 from llm.errors import for_compare
-from llm.events import Event, Stats
+from llm.events import COLD_LOAD, Event, Stats
 from llm.markdown import for_export
 from llm.models import PROVIDERS, env_key
 from llm.stream import ChatRequest, Limits, Target, stream_chat
@@ -176,16 +176,19 @@ class Figure:
     label: str
     unit: str
     digits: int = 2
+    exact: str | None = None  # the key saying whether the figure was counted (True) or estimated
 
     def format(self, value: float) -> str:
-        return f"{value:.{self.digits}f} {self.unit}"
+        return f"{value:,.{self.digits}f} {self.unit}"
 
 
 FIGURES = (
-    Figure("first_token_s", "First token", "s"),
+    Figure("first_token_after_load_s", "First token", "s"),  # after the load, so a cold start is no slowness
+    Figure("load_s", "Model load", "s", 1),  # Ollama's load_duration: a cold load, not the model's pace
     Figure("wait_s", "Wait for first byte", "s"),  # queueing and model load, apart from generation
     Figure("thinking_s", "Thinking time", "s", 1),
-    Figure("thinking_chars", "Thinking length", "chars", 0),  # Ollama gives no separate thinking count
+    # reported where the provider counts them, else estimated (≈): Stats.thinking_tokens
+    Figure("thinking_tokens", "Thinking tokens", "tokens", 0, exact="thinking_tokens_exact"),
     Figure("completion_tokens", "Output tokens", "tokens", 0),  # thinking and answer, as the server counts
     Figure("generation_s", "Generation time", "s", 1),
     Figure("total_s", "Total time", "s", 1),
@@ -201,23 +204,32 @@ class Spread:
     low: float
     high: float
     runs: int
+    estimated: bool = False  # at least one run's figure is an estimate: shown with ≈
 
     @classmethod
-    def of(cls, values: Iterable[float | int | None]) -> Spread | None:
+    def of(cls, values: Iterable[float | int | None], estimated: bool = False) -> Spread | None:
         known = [float(v) for v in values if v is not None]
         if not known:
             return None
-        return cls(statistics.median(known), min(known), max(known), len(known))
+        return cls(statistics.median(known), min(known), max(known), len(known), estimated)
 
     def format(self, figure: Figure) -> str:
-        """'1.23 s', or '1.23 s (1.10 to 1.40, 5 runs)' over several runs."""
-        text = figure.format(self.median)
+        """'1.23 s', or '1.23 s (1.10 to 1.40, 5 runs)' over several runs; '≈310 tokens' when estimated."""
+        text = ("≈" if self.estimated else "") + figure.format(self.median)
         if self.runs > 1:
-            text += f" ({self.low:.{figure.digits}f} to {self.high:.{figure.digits}f}, {self.runs} runs)"
+            text += f" ({self.low:,.{figure.digits}f} to {self.high:,.{figure.digits}f}, {self.runs} runs)"
         return text
 
-    def as_dict(self) -> dict[str, float | int]:
-        return {"median": self.median, "low": self.low, "high": self.high, "runs": self.runs}
+    def as_dict(self) -> dict[str, float | int | bool]:
+        out: dict[str, float | int | bool] = {
+            "median": self.median,
+            "low": self.low,
+            "high": self.high,
+            "runs": self.runs,
+        }
+        if self.estimated:
+            out["estimated"] = True
+        return out
 
 
 def counted(turns: Iterable[Turn]) -> list[Stats]:
@@ -230,24 +242,39 @@ def counted(turns: Iterable[Turn]) -> list[Stats]:
 def spreads(turns: Iterable[Turn]) -> dict[str, Spread | None]:
     """Each figure's median and range over the given replies of one column."""
     figures = [stats.as_dict() for stats in counted(turns)]
-    return {f.key: Spread.of(d[f.key] for d in figures) for f in FIGURES}  # type: ignore[misc]
+
+    def estimated(figure: Figure) -> bool:
+        return figure.exact is not None and any(d[figure.exact] is False for d in figures)
+
+    return {f.key: Spread.of((d[f.key] for d in figures), estimated(f)) for f in FIGURES}  # type: ignore[misc]
 
 
 def figure_lines(summary: dict[str, Spread | None]) -> list[str]:
-    """'First token: 0.42 s' lines for the figures known."""
-    return [f"{f.label}: {s.format(f)}" for f in FIGURES if (s := summary[f.key]) is not None]
+    """'First token: 0.42 s' lines for the figures known (a model load only when it was a cold one)."""
+    return [
+        f"{f.label}: {s.format(f)}"
+        for f in FIGURES
+        if (s := summary[f.key]) is not None and (f.key != "load_s" or s.high >= COLD_LOAD)
+    ]
 
 
-PHASES = ("Waiting", "Thinking", "Answering")
+PHASES = ("Loading", "Waiting", "Thinking", "Answering")
 
 
 def phases(stats: Stats) -> dict[str, float] | None:
-    """A finished reply's time split into waiting for the first byte, thinking and answering."""
+    """A finished reply's time split into the model's load, the rest of the wait for the first byte,
+    thinking and answering."""
     if stats.total is None:
         return None
     waiting = stats.wait or 0.0
+    loading = min(stats.load_seconds or 0.0, waiting)
     thinking = stats.thinking_seconds or 0.0
-    return {"Waiting": waiting, "Thinking": thinking, "Answering": max(0.0, stats.total - waiting - thinking)}
+    return {
+        "Loading": loading,
+        "Waiting": waiting - loading,
+        "Thinking": thinking,
+        "Answering": max(0.0, stats.total - waiting - thinking),
+    }
 
 
 def thinking_name(style: Style, level: Level | None) -> str:
@@ -408,6 +435,16 @@ class Comparison:
                             "Seconds": statistics.median(p[phase] for p in split),
                         }
                     )
+        return rows
+
+    def thinking_chart(self) -> list[dict[str, Any]]:
+        """Rows (column, median thinking tokens, its label) for a bar chart of each column's thinking."""
+        rows: list[dict[str, Any]] = []
+        for i in self.order:
+            spread = self.summary(i)["thinking_tokens"]
+            if spread is not None:
+                count = f"{'≈' if spread.estimated else ''}{spread.median:,.0f}"
+                rows.append({"Column": self.label(i), "Thinking tokens": spread.median, "Count": count})
         return rows
 
     def to_record(self) -> dict[str, Any]:

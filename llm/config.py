@@ -13,6 +13,8 @@ from dotenv import dotenv_values
 
 from llm.context import DEFAULT_CEILING
 from llm.errors import ConfigError
+from llm.keep_alive import DEFAULT as KEEP_ALIVE
+from llm.keep_alive import parse as parse_keep_alive
 from llm.models import (
     DEFAULT_COMPATIBLE_BASE,
     DEFAULT_OLLAMA_BASE,
@@ -45,6 +47,7 @@ class Settings:
     num_ctx: int | None = None  # Ollama's context window; None is Auto (llm.context.choose)
     max_ctx: int = DEFAULT_CEILING  # Auto's ceiling
     history: bool = True  # conversations and compare runs are saved (HISTORY=off: kept in the tab only)
+    keep_alive: str = KEEP_ALIVE  # how long Ollama keeps a model loaded (OLLAMA_KEEP_ALIVE)
 
     def base_for(self, provider: str) -> str:
         """The server address set for a provider ("" for a cloud provider, or when unset)."""
@@ -185,6 +188,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         num_ctx=check(lambda: _tokens(env, "OLLAMA_NUM_CTX", auto=True), None),
         max_ctx=check(lambda: _tokens(env, "OLLAMA_MAX_CTX", auto=False), None) or DEFAULT_CEILING,
         history=history in _TRUE,
+        keep_alive=check(lambda: parse_keep_alive(env.get("OLLAMA_KEEP_ALIVE", "")), KEEP_ALIVE),
     )
     if len(problems) == 1:
         raise ConfigError(problems[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -10,6 +11,11 @@ from typing import Any, Literal
 from llm.errors import LLMError
 
 EventKind = Literal["waiting", "retry", "thinking", "answer", "usage", "finished", "error", "done"]
+# A load shorter than this is a model already in memory: Ollama's load_duration then covers only finding the
+# runner (milliseconds). Longer, the model was read from disk first: a cold load, named as such.
+COLD_LOAD = 0.5
+# The estimate when no token count came at all (as llm.context.CHARS_PER_TOKEN, which imports this module)
+CHARS_PER_TOKEN = 3.5
 
 
 @dataclass
@@ -32,6 +38,9 @@ class Stats:
     context_size: int | None = None  # the context window sent (Ollama's num_ctx)
     prompt_estimate: int | None = None  # estimated prompt tokens (llm.context), when none are reported
     server: str | None = None  # the Ollama server that answered, when OLLAMA_API_BASE lists several
+    load_seconds: float | None = None  # the model's load before this reply (Ollama's load_duration)
+    reasoning_tokens: int | None = None  # thinking tokens in the provider's usage, when it reports them
+    reasoning_exact: bool = False  # `reasoning_tokens` is the server's own count, not litellm's estimate
 
     def end(self) -> None:
         """Mark the reply ended now, unless it already is; thinking still open ends with it."""
@@ -49,7 +58,37 @@ class Stats:
 
     @property
     def ttft(self) -> float | None:
+        """Seconds to the first token, as the person waited (a model load included)."""
         return self._since_start(self.first_token)
+
+    @property
+    def cold_load(self) -> float | None:
+        """Seconds the model took to load before this reply, when it was not in memory yet."""
+        return self.load_seconds if self.load_seconds is not None and self.load_seconds >= COLD_LOAD else None
+
+    @property
+    def first_token_after_load(self) -> float | None:
+        """Seconds to the first token without the model's load: the model's own start, not the disk's."""
+        ttft = self.ttft
+        return None if ttft is None else max(0.0, ttft - (self.load_seconds or 0.0))
+
+    @property
+    def thinking_tokens(self) -> tuple[int, bool] | None:
+        """Thinking tokens and whether the count is exact (reported) rather than estimated from the text.
+
+        Reported where the provider counts them (OpenAI, Gemini). Otherwise the reply's output tokens are
+        split by the characters of thinking and answer (Ollama counts both together in `eval_count`), or,
+        with no count at all (a reply stopped early), the thinking's characters are divided by 3.5.
+        """
+        reported = self.reasoning_tokens
+        if reported is not None and (reported > 0 or not self.thinking_chars):
+            return (reported, self.reasoning_exact) if reported or self.thinking_chars else None
+        if not self.thinking_chars:
+            return None
+        chars = self.thinking_chars + self.answer_chars
+        if self.completion_tokens:
+            return max(1, round(self.completion_tokens * self.thinking_chars / chars)), False
+        return math.ceil(self.thinking_chars / CHARS_PER_TOKEN), False
 
     @property
     def thinking_seconds(self) -> float | None:
@@ -79,10 +118,16 @@ class Stats:
     def caption(self) -> str:
         """One line under a reply: first token, thinking, total, tokens and speed."""
         parts: list[str] = []
-        if self.ttft is not None:
-            parts.append(f"first token {self.ttft:.2f} s")
+        if (cold := self.cold_load) is not None:
+            parts.append(f"cold load {cold:.1f} s")
+        if (first := self.first_token_after_load) is not None:
+            parts.append(f"first token {first:.2f} s" + (" after load" if cold is not None else ""))
+        thought = self.thinking_tokens
+        counted = f"{'' if thought[1] else '≈'}{thought[0]:,} tokens" if thought else ""
         if self.thinking_seconds is not None:
-            parts.append(f"thinking {self.thinking_seconds:.1f} s")
+            parts.append(f"thinking {self.thinking_seconds:.1f} s" + (f" ({counted})" if counted else ""))
+        elif counted:
+            parts.append(f"{counted} of thinking")  # thinking the provider counts but does not show
         if self.total is not None:
             parts.append(f"total {self.total:.1f} s")
         if self.completion_tokens is not None:
@@ -98,7 +143,7 @@ class Stats:
         """Seconds from the start, rounded to the millisecond: what exports hold, so they round-trip."""
         return None if t is None else round(t - self.started, 3)
 
-    def as_dict(self) -> dict[str, float | int | str | None]:
+    def as_dict(self) -> dict[str, float | int | str | bool | None]:
         """Figures (seconds relative to the start) for tables and exports.
 
         Every duration is computed from the millisecond offsets exported with it, so `from_dict` rebuilds
@@ -117,6 +162,9 @@ class Stats:
         speed = None
         if self.completion_tokens and generation and generation > 0:
             speed = self.completion_tokens / generation
+        load = None if self.load_seconds is None else round(self.load_seconds, 3)
+        after_load = None if first_token is None else round(max(0.0, first_token - (load or 0.0)), 3)
+        thought = self.thinking_tokens
         return {
             "wait_s": self._offset(self.first_byte),
             "first_token_s": first_token,
@@ -135,6 +183,12 @@ class Stats:
             "max_tokens": self.max_tokens,
             "context_size": self.context_size,
             "prompt_estimate": self.prompt_estimate,
+            "load_s": load,
+            "first_token_after_load_s": after_load,
+            "thinking_tokens": thought[0] if thought else None,
+            "thinking_tokens_exact": thought[1] if thought else None,
+            "reasoning_tokens": self.reasoning_tokens,
+            "reasoning_exact": self.reasoning_exact,
         }
 
     @classmethod
@@ -175,6 +229,9 @@ class Stats:
             max_tokens=count("max_tokens"),
             context_size=count("context_size"),
             prompt_estimate=count("prompt_estimate"),
+            load_seconds=number("load_s"),
+            reasoning_tokens=count("reasoning_tokens"),
+            reasoning_exact=figures.get("reasoning_exact") is True,
         )
 
 

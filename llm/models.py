@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from llm.thinking import Style
 
@@ -18,6 +19,14 @@ class Provider:
     models: tuple[str, ...] = ()  # a short current list; any other name can be typed
     needs_base_url: bool = False
     key_optional: bool = False
+    # Whose count the thinking tokens in its usage are (`completion_tokens_details.reasoning_tokens`).
+    # "sent": the server's when it sent one. When it sent none, litellm's stream_chunk_builder counts the
+    # thinking text itself and puts `text_tokens` beside its figure (litellm/main.py, calculate_usage in
+    # litellm_core_utils/streaming_chunk_builder_utils.py); OpenAI-shaped APIs send no `text_tokens`.
+    # "server": always the API's (Gemini's thoughtsTokenCount; litellm adds text_tokens from its details).
+    # "estimate": possibly litellm's own count (Anthropic's, unless the API gave one:
+    # llms/anthropic/chat/transformation.py), or whatever a proxy's backend route produced.
+    thinking_count: Literal["sent", "server", "estimate"] = "sent"
 
 
 # litellm's route for any server that speaks OpenAI's chat API (LM Studio, llama.cpp, vLLM, Ollama's /v1).
@@ -42,6 +51,7 @@ PROVIDERS: dict[str, Provider] = {
             "anthropic/",
             "ANTHROPIC_API_KEY",
             ("claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5"),
+            thinking_count="estimate",
         ),
         Provider(
             "gemini",
@@ -49,6 +59,7 @@ PROVIDERS: dict[str, Provider] = {
             "gemini/",
             "GEMINI_API_KEY",
             ("gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite"),
+            thinking_count="server",
         ),
         Provider(
             "openrouter",
@@ -85,6 +96,7 @@ PROVIDERS: dict[str, Provider] = {
             "LITELLM_PROXY_API_KEY",
             needs_base_url=True,
             key_optional=True,  # a proxy without a master key takes any key
+            thinking_count="estimate",
         ),
     )
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,10 +33,12 @@ def check_base(base: str) -> None:
         raise bad_base_url(base, problem, "Ollama URL", DEFAULT_OLLAMA_BASE)
 
 
-def _call(base: str, method: str, path: str, body: dict[str, Any] | None = None) -> rest.Response:
+def _call(
+    base: str, method: str, path: str, body: dict[str, Any] | None = None, timeout: float = rest.TIMEOUT
+) -> rest.Response:
     check_base(base)
     try:
-        response = rest.call(method, base.rstrip("/") + path, body)
+        response = rest.call(method, base.rstrip("/") + path, body, timeout=timeout)
     except rest.Unreachable:
         raise ollama_unreachable(base) from None
     _raise_for(response, base, (body or {}).get("model", ""))
@@ -175,6 +178,18 @@ def loaded(base: str) -> list[Loaded]:
 def unload(base: str, model: str) -> None:
     """Free a model's memory now (a chat request with `keep_alive: 0` and no messages)."""
     _call(base, "POST", "/api/chat", {"model": model, "messages": [], "keep_alive": 0})
+
+
+def load(base: str, model: str, keep_alive: str | int, timeout: float) -> float:
+    """Load a model into memory and keep it there for `keep_alive`; return the seconds it took.
+
+    A chat request with no messages (server/routes.go ChatHandler: the model is scheduled, then the answer
+    is `done_reason: "load"` with no durations, so the time is measured here). `timeout` bounds the wait:
+    a cold load of a large model takes tens of seconds.
+    """
+    began = time.monotonic()
+    _call(base, "POST", "/api/chat", {"model": model, "messages": [], "keep_alive": keep_alive}, timeout)
+    return time.monotonic() - began
 
 
 def delete(base: str, model: str) -> None:

@@ -53,6 +53,8 @@ def body(kwargs: dict[str, Any]) -> dict[str, Any]:
         out["options"] = options
     if "think" in kwargs:
         out["think"] = kwargs["think"]
+    if "keep_alive" in kwargs:
+        out["keep_alive"] = kwargs["keep_alive"]
     return out
 
 
@@ -94,4 +96,12 @@ def _chunk(data: dict[str, Any]) -> Chunk:
         finish_reason=data.get("done_reason") or "stop",
         prompt_tokens=data.get("prompt_eval_count"),
         completion_tokens=data.get("eval_count"),
+        load_seconds=_seconds(data.get("load_duration")),
     )
+
+
+def _seconds(nanoseconds: object) -> float | None:
+    """A duration of the done line (nanoseconds) in seconds; None when absent or not a number."""
+    if isinstance(nanoseconds, int | float) and not isinstance(nanoseconds, bool) and nanoseconds >= 0:
+        return nanoseconds / 1e9
+    return None

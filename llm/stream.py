@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from llm import ollama_chat, runtime, servers
+from llm import keep_alive, ollama_chat, runtime, servers
 from llm.chunks import Chunk, from_litellm
 from llm.context import conversation_tokens
 from llm.errors import LLMError, MissingKey, StreamBroken, TimedOut, translate
@@ -63,6 +63,7 @@ class ChatRequest:
     max_tokens: int | None = None
     show_thinking: bool = True
     num_ctx: int | None = None  # Ollama's context window (`llm.context.choose`); other providers ignore it
+    keep_alive: str | None = None  # how long Ollama keeps the model loaded (`llm.keep_alive`); Ollama only
 
 
 def backoff_delay(attempt: int, limits: Limits) -> float:
@@ -103,6 +104,8 @@ def request_kwargs(req: ChatRequest, limits: Limits) -> dict[str, Any]:
         kwargs["api_base"] = target.base_url
     if target.provider == "ollama" and req.num_ctx:
         kwargs["num_ctx"] = req.num_ctx  # into `options` on /api/chat (llm/ollama_chat.py)
+    if target.provider == "ollama" and req.keep_alive:
+        kwargs["keep_alive"] = keep_alive.wire(req.keep_alive)
     key = target.api_key or (env_key(target.provider) if provider.key_var else None)
     if provider.key_var and not key:
         if not provider.key_optional:
@@ -191,6 +194,9 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
         chunk = first
         while chunk is not None:
             chunk = chunk if isinstance(chunk, Chunk) else from_litellm(chunk, stream)
+            if chunk.reasoning_tokens is not None:
+                count = PROVIDERS[target.provider].thinking_count
+                stats.reasoning_exact = count == "server" or (count == "sent" and not chunk.reasoning_derived)
             for event in _chunk_events(chunk, splitter, stats, req.show_thinking):
                 yield event
             step = asyncio.ensure_future(_next(stream))
@@ -304,6 +310,8 @@ def _chunk_events(chunk: Chunk, splitter: ThinkSplitter, stats: Stats, show_thin
     if chunk.completion_tokens is not None or chunk.prompt_tokens is not None:
         stats.prompt_tokens = chunk.prompt_tokens
         stats.completion_tokens = chunk.completion_tokens
+        stats.reasoning_tokens = chunk.reasoning_tokens
+        stats.load_seconds = chunk.load_seconds
         events.append(Event("usage", stats=stats))
     if chunk.finish_reason and stats.finish_reason is None:
         # The reply's end as the model sent it. litellm closes its stream only after assembling the whole

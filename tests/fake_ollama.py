@@ -176,10 +176,15 @@ def _keep_alive_seconds(value: object) -> float:
     """Seconds a model stays loaded; negative means forever, like Ollama's keep_alive."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
-    match = re.fullmatch(r"(-?\d+(?:\.\d+)?)(ms|s|m|h)?", str(value).strip())
-    if match is None:
+    text = str(value).strip()
+    sign = -1.0 if text.startswith("-") else 1.0
+    # a Go duration (time.ParseDuration: number-unit pairs such as "1h30m") or whole seconds
+    pairs = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", text.lstrip("+-"))
+    if re.fullmatch(r"-?\d+", text):
+        return float(text)
+    if not pairs or "".join(n + u for n, u in pairs) != text.lstrip("+-"):
         return DEFAULT_KEEP_ALIVE
-    return float(match[1]) * KEEP_ALIVE_UNITS[match[2] or "s"]
+    return sign * sum(float(n) * KEEP_ALIVE_UNITS[u] for n, u in pairs)
 
 
 def _template(model: FakeModel) -> str:
@@ -312,6 +317,14 @@ class FakeOllama:
         self.pullable = _default_pullable() if pullable is None else list(pullable)
         self.token_delay = token_delay
         self.first_byte_delay = 0.0
+        # Seconds a model not in memory takes to load before it answers: server/routes.go (ChatHandler)
+        # waits in scheduleRunner, then reports the wait as the done line's load_duration.
+        self.load_seconds = 0.0
+        # /v1 usage with completion_tokens_details.reasoning_tokens, as OpenAI's API sends it (openai-python
+        # types/completion_usage.py) and some OpenAI-compatible servers do. Ollama's own /v1 never does
+        # (openai/openai.go ToUsage: prompt, completion and total tokens only): off unless a test imitates
+        # such a server, used with the app's `openai_compatible` provider.
+        self.reasoning_usage = False
         self.requests: list[Recorded] = []
         self.port = port
         self._faults: list[_Fault] = []
@@ -416,6 +429,17 @@ class FakeOllama:
         with self._lock:
             self._loaded.pop(model.name, None)
             self._loaded[model.name] = (model, expires, num_ctx or _window(model, {}))
+
+    def _warm(self, model: FakeModel) -> bool:
+        """Whether the model is in memory now (loaded and not expired)."""
+        with self._lock:
+            entry = self._loaded.get(model.name)
+        return entry is not None and entry[1] > datetime.now(UTC)
+
+    def _load(self, model: FakeModel) -> None:
+        """Read a model that is not in memory (server/sched.go), taking `load_seconds`."""
+        if not self._warm(model):
+            self._sleep(self.load_seconds)
 
     def _unload(self, model: FakeModel) -> None:
         with self._lock:
@@ -642,6 +666,7 @@ class _Handler(BaseHTTPRequestHandler):
         if unload:
             self.fake._unload(model)
         else:
+            self.fake._load(model)
             self.fake._mark_loaded(model, keep_alive)
         self._send_json(
             200,
@@ -659,6 +684,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.kind == "slow_first_byte":
             self.fake._sleep(fault.seconds)
             fault = None
+        self.fake._load(model)
         self.fake._mark_loaded(model, body.get("keep_alive"), _window(model, body.get("options") or {}))
         started = time.monotonic()
         pieces, reason = _pieces(model, body)
@@ -840,11 +866,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         event({"choices": [{"index": 0, "delta": {}, "finish_reason": reason}]})
         if (body.get("stream_options") or {}).get("include_usage"):
-            usage = {
+            usage: dict[str, Any] = {
                 "prompt_tokens": prompt,
                 "completion_tokens": len(pieces),
                 "total_tokens": prompt + len(pieces),
             }
+            if self.fake.reasoning_usage:
+                thought = sum(1 for kind, _ in pieces if kind == "thinking")
+                usage["completion_tokens_details"] = {"reasoning_tokens": thought, "audio_tokens": 0}
             event({"choices": [], "usage": usage})
         self._write_chunk(b"data: [DONE]\n\n")
         self.wfile.write(b"0\r\n\r\n")

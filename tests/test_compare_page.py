@@ -83,8 +83,7 @@ def test_thinking_levels_stream_together_and_show_figures(page: AppTest, app_env
         for figure in (
             "Wait for first byte:",
             "Thinking time:",
-            "Thinking length:",
-            "chars",
+            "Thinking tokens: ≈",
             "Output tokens:",
             "Total time:",
             "tok/s",
@@ -93,7 +92,7 @@ def test_thinking_levels_stream_together_and_show_figures(page: AppTest, app_env
     table = at.dataframe[0].value
     assert list(table.columns) == headers(at)
     assert "Speed" in table.index and table.loc["Output tokens"].str.endswith("tokens").all()
-    assert len(at.get("vega_lite_chart")) == 1
+    assert len(at.get("vega_lite_chart")) == 2  # where the time went; thinking tokens
     assert len(at.get("download_button")) == 2
 
 

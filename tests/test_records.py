@@ -59,7 +59,7 @@ def test_figures_are_computed_from_the_exported_milliseconds() -> None:
     assert rebuilt.as_dict() == figures and rebuilt.started == 0.0
     assert (
         rebuilt.caption()
-        == "first token 0.50 s · thinking 2.2 s · total 3.1 s · 77 tokens · 29.1 tok/s · 1 retry"
+        == "first token 0.50 s · thinking 2.2 s (≈56 tokens) · total 3.1 s · 77 tokens · 29.1 tok/s · 1 retry"
     )
 
 

@@ -39,7 +39,8 @@ from ui.sidebar import Choice, cached_models, model_info
 from ui.turns import LiveReply
 
 MODELS_PRESET_SIZE = 3
-PHASE_COLORS = ["#B8B8C8", "#B9A8FF", "#7C5CFF"]  # waiting grey, thinking light, answering the theme
+# loading amber (a cold start, not the model's pace), waiting grey, thinking light, answering the theme
+PHASE_COLORS = ["#F2B84B", "#B8B8C8", "#B9A8FF", "#7C5CFF"]
 
 
 def _listed(provider: str, base: str | None, api_key: str | None) -> tuple[list[ModelInfo], str]:
@@ -228,6 +229,16 @@ def _phase_chart(data: pd.DataFrame) -> alt.Chart:
     )
 
 
+def _thinking_chart(data: pd.DataFrame) -> alt.LayerChart:
+    """One bar per column for its thinking tokens, the number written at the bar's end (≈ if estimated)."""
+    base = alt.Chart(data).encode(
+        x=alt.X("Thinking tokens:Q", title="Thinking tokens (median)"),
+        y=alt.Y("Column:N", sort=None, title=None, axis=alt.Axis(labelLimit=320)),
+    )
+    bars = base.mark_bar(color=PHASE_COLORS[2])
+    return bars + base.mark_text(align="left", dx=4).encode(text="Count:N")
+
+
 def _votes(comparison: Comparison, i: int) -> None:
     count = comparison.votes[i]
     if comparison.hidden:
@@ -270,9 +281,17 @@ def draw_results(comparison: Comparison, show_thinking: bool) -> None:
     chart = comparison.chart()
     if chart:
         st.caption(
-            "Where the time went: waiting for the first byte (queueing, model load), thinking, answering."
+            "Where the time went: loading the model (a cold start), waiting for the first token, thinking, "
+            "answering."
         )
         st.altair_chart(_phase_chart(pd.DataFrame(chart)), width="stretch")
+    thought = comparison.thinking_chart()
+    if thought:
+        st.caption(
+            "How much each column thought, in tokens: counted by the provider, or estimated (≈) from the "
+            "thinking's share of the reply."
+        )
+        st.altair_chart(_thinking_chart(pd.DataFrame(thought)), width="stretch")
     if not comparison.hidden:
         row = st.container(horizontal=True)
         export_buttons(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from llm import catalog
+from llm import catalog, keep_alive
 from llm.config import Settings
 from llm.context import DEFAULT_CEILING, SIZES, Window, choose, conversation_tokens, reply_room, short
 from llm.errors import LLMError
@@ -21,6 +21,7 @@ from llm.models import (
 )
 from llm.stream import ChatRequest, Target
 from llm.thinking import LABELS, NO_THINKING_REASON, Level, Style, coerce, levels
+from llm.warm import Warmup
 from ui import access
 from ui.navigation import hand_over
 
@@ -39,6 +40,7 @@ class Choice:
     max_tokens: int | None
     context: int | None = None  # Ollama's context window: a fixed size, or None for Auto
     max_ctx: int = DEFAULT_CEILING  # Auto's ceiling
+    keep_alive: str | None = None  # how long Ollama keeps the model loaded (Ollama only)
 
     def window(
         self,
@@ -74,6 +76,7 @@ class Choice:
             max_tokens=self.max_tokens,
             show_thinking=self.show_thinking,
             num_ctx=window.size if window else None,
+            keep_alive=self.keep_alive,
         )
 
     @property
@@ -250,6 +253,7 @@ def draw(settings: Settings) -> Choice:
         style = thinking_style(info)
         level = _thinking(style, settings.thinking)
         show_thinking = st.toggle("Show thinking", value=not settings.hide_thinking, key="show_thinking")
+        keep = _warm(settings, base or "", model) if provider == "ollama" else None
         with st.expander("Generation", expanded=False):
             system = st.text_area("System prompt", "", key="system_prompt")
             temperature = st.slider("Temperature", 0.0, 2.0, 0.8, 0.1, key="temperature")
@@ -269,7 +273,60 @@ def draw(settings: Settings) -> Choice:
         int(max_tokens) or None,
         context,
         max(settings.max_ctx, context or 0),
+        keep,
     )
+
+
+WARMUP = "warmup"  # session key of the latest Load model (`llm.warm.Warmup`)
+
+
+def _warm(settings: Settings, base: str, model: str) -> str:
+    """Keep loaded, and Load model with its progress; returns the keep_alive to send with every chat."""
+    options = list(keep_alive.CHOICES)
+    if settings.keep_alive not in options:
+        options.append(settings.keep_alive)  # a value set in .env, e.g. 2h
+    keep: str = st.selectbox(
+        "Keep loaded",
+        options,
+        index=options.index(settings.keep_alive),
+        format_func=keep_alive.label,
+        key="keep_alive",
+        help="How long Ollama keeps the model in memory after each reply (its keep_alive). "
+        "Loading a large model takes tens of seconds: keep it loaded through a demo.",
+    )
+    job: Warmup | None = st.session_state.get(WARMUP)
+    if job is not None and (job.base, job.model) != (base, model):
+        job = None  # another model is picked: its load is not this one's
+    running = job is not None and not job.done
+    st.button(
+        "Load model",
+        key="load_model",
+        icon=":material/memory:",
+        disabled=running or not model,
+        width="stretch",
+        help="Load the model into memory now, so the first answer does not wait for it.",
+        on_click=_start_load,  # before this run: the run it starts draws the button disabled
+        args=(Warmup(base, model, keep), settings.limits.first_token),
+    )
+    if job is not None:
+        st.fragment(_warm_status, run_every=1.0 if running else None)(job, running)
+    return keep
+
+
+def _start_load(job: Warmup, timeout: float) -> None:
+    st.session_state[WARMUP] = job.start(timeout)
+
+
+def _warm_status(job: Warmup, polling: bool) -> None:
+    """The load's progress, redrawn each second while it runs (the rest of the page stays usable)."""
+    if not job.done:
+        st.caption(f":material/hourglass_top: {for_page(job.status())}")
+    elif job.error:
+        st.error(for_page(job.status()), icon=":material/error:")
+    else:
+        st.caption(f":material/check_circle: {for_page(job.status())}")
+    if polling and job.done:
+        st.rerun()  # the whole page: its next run draws this without the timer
 
 
 def _context(settings: Settings, info: ModelInfo) -> int | None:
