@@ -123,7 +123,7 @@ def test_votes_join_the_board_once_revealed_and_survive_a_new_session(
         headline(at)
         == f":material/trophy: **Preferred so far: {chosen}**, with 1 of 1 vote (100%) in 1 blind run."
     )
-    assert len(at.get("vega_lite_chart")) == 2  # the figures' chart and the board's bars
+    assert len(at.get("vega_lite_chart")) == 3  # time chart, thinking tokens chart, the board's bars
     assert "Kept with your history" in captions(at)
     assert not at.button(key="leaderboard_reset").disabled
 

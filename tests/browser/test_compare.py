@@ -134,7 +134,8 @@ def test_a_blind_vote_reaches_the_leaderboard(page: Page, fake: FakeOllama) -> N
     chosen = first.removeprefix("A · ")
     text = page.get_by_test_id("stMain").inner_text()
     assert f"Preferred so far: {chosen}, with 1 of 1 vote (100%) in 1 blind run." in text
-    assert page.get_by_test_id("stVegaLiteChart").count() == 2  # the figures' chart and the board's bars
+    charts = page.get_by_test_id("stVegaLiteChart")
+    assert charts.count() == 3  # the time chart, the thinking tokens chart, the board's bars
     assert page.get_by_test_id("stDataFrame").count() == 2  # the figures and the board
     assert tracebacks(page) == 0
     if os.environ.get("SAVE_SCREENSHOTS"):
