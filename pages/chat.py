@@ -9,7 +9,7 @@ from llm.context import limit_note
 from llm.conversation import Turn
 from llm.markdown import plain
 from llm.stream import stream_chat
-from ui import history, overflow, sidebar
+from ui import history, overflow, sidebar, starters
 from ui.turns import LiveReply, draw_history, draw_user, sent
 
 CONTINUE = "Continue exactly where your last answer stopped."  # sent by the Continue button
@@ -25,12 +25,15 @@ for turn in turns:
         history.save(turn)
 history.keep_url()
 
+prompt = sent()  # the box itself is drawn by app.py, first; a starter card sends the same way
 st.title("Chat")
 if not turns:
     st.caption(
         f"Talking to **{plain(choice.target.model) or 'no model yet'}** via {choice.settings['provider']}. "
         "Thinking streams live above each answer."
     )
+    if not prompt:
+        starters.cards()
 
 draw_history(turns, choice.show_thinking)
 
@@ -47,7 +50,6 @@ def reply() -> None:
     st.session_state.pop("live_turn", None)
 
 
-prompt = sent()  # the box itself is drawn by app.py, first
 if prompt and overflow.hold(
     prompt, choice.window([*conversation.history(turns), {"role": "user", "content": prompt}])
 ):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from llm.compare import Comparison
-from ui import history, sidebar
+from ui import history, sidebar, starters
 from ui.compare import draw_results, edit_columns, stream_runs
 
 choice = sidebar.current()
@@ -24,9 +24,11 @@ st.caption(
 )
 
 columns = edit_columns(choice, hidden=comparison is not None and comparison.hidden)
+# The box's text lives in its key (no default), so a starter can fill it: see ui/starters.py.
+st.session_state.setdefault("compare_prompt", comparison.prompt if comparison else "")
+starters.fill_row("compare_prompt")
 prompt = st.text_area(
     "Prompt",
-    comparison.prompt if comparison else "",
     key="compare_prompt",
     placeholder="Ask something that makes a model think, e.g. a small puzzle",
 )

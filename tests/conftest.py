@@ -31,6 +31,7 @@ APP_VARS = (
     "LITELLM_PROXY_API_BASE",
     "APP_PASSCODE",
     "APP_OPEN",
+    "STARTERS_FILE",
 )
 
 
