@@ -23,7 +23,7 @@ FILE_VAR = "STARTERS_FILE"
 MAX_STARTERS = 6  # two rows of three cards fit a 1280x720 projector above the chat box
 MAX_TITLE = 60
 MAX_PROMPT = 4_000
-PREVIEW = 140  # characters of a prompt a card shows
+PREVIEW = 180  # characters of a prompt a card shows
 
 
 @dataclass(frozen=True)

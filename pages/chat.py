@@ -9,7 +9,7 @@ from llm.context import limit_note
 from llm.conversation import Turn
 from llm.markdown import plain
 from llm.stream import stream_chat
-from ui import history, overflow, sidebar, starters
+from ui import history, overflow, present, sidebar, starters
 from ui.turns import LiveReply, draw_history, draw_user, sent
 
 CONTINUE = "Continue exactly where your last answer stopped."  # sent by the Continue button
@@ -26,14 +26,17 @@ for turn in turns:
 history.keep_url()
 
 prompt = sent()  # the box itself is drawn by app.py, first; a starter card sends the same way
-st.title("Chat")
-if not turns:
+if present.on():
+    present.header(choice)  # one line for the room: the model and its thinking level
+else:
+    st.title("Chat")
+if not turns and not present.on():
     st.caption(
         f"Talking to **{plain(choice.target.model) or 'no model yet'}** via {choice.settings['provider']}. "
         "Thinking streams live above each answer."
     )
-    if not prompt:
-        starters.cards()
+if not turns and not prompt:
+    starters.cards()
 
 draw_history(turns, choice.show_thinking)
 

@@ -99,7 +99,7 @@ def test_the_file_comes_from_starters_file_or_beside_app_py(
 
 def test_a_card_previews_a_long_prompt_on_one_line() -> None:
     long = Starter("word " * 100 + "\n\nend")
-    assert "\n" not in long.preview and long.preview.endswith("…") and len(long.preview) <= 140
+    assert "\n" not in long.preview and long.preview.endswith("…") and len(long.preview) <= 180
     assert long.label.endswith("…") and len(long.label) <= 40
     assert Starter("short\nprompt", "Title").label == "Title"
     assert Starter("short\nprompt").preview == "short prompt"

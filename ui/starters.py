@@ -9,6 +9,16 @@ from llm.markdown import for_page, plain
 from ui.turns import STARTER
 
 PER_ROW = 3
+# Our own fixed CSS: a card is a button whose label wraps, left-aligned, and the cards of a row are one
+# height (Streamlit's button labels are one line, cut with an ellipsis).
+STYLE = """<style>
+.st-key-starters .stElementContainer:has(.stButton), .st-key-starters .stButton { height: 100%; }
+.st-key-starters button { height: 100%; min-height: 5rem; padding: 0.6rem 0.9rem; text-align: left;
+  justify-content: flex-start; align-items: flex-start; }
+.st-key-starters button :is(div, span, p) { white-space: normal; overflow: visible; text-align: left;
+  justify-content: flex-start; }
+.st-key-starters button > div { width: 100%; }
+</style>"""
 
 
 def _offered() -> tuple[starters.Starter, ...]:
@@ -28,6 +38,7 @@ def cards() -> None:
     offered = _offered()
     if not offered:
         return
+    st.html(STYLE)
     with st.container(key="starters"):
         st.caption("Try one of these, or type your own below.")
         for start in range(0, len(offered), PER_ROW):
@@ -54,7 +65,7 @@ def fill_row(key: str) -> None:
     if not offered:
         return
     row = st.container(horizontal=True, key="compare_starters", vertical_alignment="center")
-    row.caption("Starters:")
+    row.caption("Starters:", width="content")
     for i, starter in enumerate(offered):
         row.button(
             plain(starter.label),
