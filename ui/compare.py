@@ -34,6 +34,7 @@ from llm.markdown import for_page, plain
 from llm.models import PROVIDERS, ModelInfo, thinking_style
 from llm.stream import Limits
 from llm.thinking import LABELS, NO_THINKING_REASON, coerce, levels
+from ui import present
 from ui.sidebar import Choice, cached_models, model_info
 from ui.turns import LiveReply
 
@@ -265,13 +266,13 @@ def draw_results(comparison: Comparison, show_thinking: bool) -> None:
         if runs > 1
         else "One run: the same prompt varies a lot from run to run, so try Repeat N times."
     )
-    st.dataframe(pd.DataFrame(comparison.table()).set_index("Figure"), width="stretch")
+    present.figures(pd.DataFrame(comparison.table()).set_index("Figure"))
     chart = comparison.chart()
     if chart:
         st.caption(
             "Where the time went: waiting for the first byte (queueing, model load), thinking, answering."
         )
-        st.altair_chart(_phase_chart(pd.DataFrame(chart)), width="stretch")
+        st.altair_chart(present.larger(_phase_chart(pd.DataFrame(chart))), width="stretch")
     if not comparison.hidden:
         md, js, _ = st.columns([1, 1, 3])
         md.download_button(

@@ -7,11 +7,17 @@ On with the sidebar's **Present** toggle or `?present=1` in the URL, which stays
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from llm.markdown import plain
 from llm.thinking import LABELS
 from ui.sidebar import Choice
+
+if TYPE_CHECKING:  # pandas and altair load with the Compare page, not on the first draw
+    import altair as alt
+    import pandas as pd
 
 KEY = "present"  # the toggle's widget key
 PARAM = "present"  # the query parameter
@@ -33,9 +39,7 @@ STYLE = """<style>
 .stMain button [data-testid="stMarkdownContainer"] p { font-size: 1.15rem; }
 .stMain [data-testid="stChatInputTextArea"] { font-size: 1.3rem; }
 .stMain .st-key-present_header [data-testid="stMarkdownContainer"] p { font-size: 1.5rem; line-height: 1.3; }
-/* The figures table and chart draw their own type: scaled whole, in a box 1/1.25 as wide to fit */
-.stMain .stElementContainer:has(> :is([data-testid="stDataFrame"], [data-testid="stVegaLiteChart"])) {
-  zoom: 1.25; width: 80% !important; }
+.stMain [data-testid="stTable"] :is(td, th) { font-size: 1.15rem; padding: 0.4rem 0.75rem; }
 </style>"""
 
 # Streamlit applies `initial_sidebar_state` again when it changes, but a person's own fold or unfold of
@@ -94,6 +98,25 @@ def toggle() -> bool:
         )
     st.session_state[_SHOWN] = shown
     return shown
+
+
+def figures(table: pd.DataFrame) -> None:
+    """A table of figures: a plain table in present view (a data grid draws its own small type)."""
+    if st.session_state.get(KEY):
+        st.table(table)
+    else:
+        st.dataframe(table, width="stretch")
+
+
+def larger(chart: alt.Chart) -> alt.Chart:
+    """An Altair chart, with type a room can read in present view."""
+    if not st.session_state.get(KEY):
+        return chart
+    return (
+        chart.properties(height={"step": 34})  # a row per column, tall enough for its label
+        .configure_axis(labelFontSize=15, titleFontSize=16)
+        .configure_legend(labelFontSize=15, titleFontSize=16)
+    )
 
 
 def header(choice: Choice) -> None:
