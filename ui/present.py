@@ -7,7 +7,7 @@ On with the sidebar's **Present** toggle or `?present=1` in the URL, which stays
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import streamlit as st
 
@@ -73,7 +73,7 @@ def on() -> bool:
     return bool(st.session_state[KEY])
 
 
-def sidebar_state() -> str:
+def sidebar_state() -> Literal["collapsed", "auto"]:
     """For `st.set_page_config`, before anything is drawn: a page opened in present view starts folded."""
     return "collapsed" if on() else "auto"
 
