@@ -8,7 +8,7 @@ from llm import runtime
 from llm.config import load_env, load_settings
 from llm.errors import ConfigError
 from llm.markdown import for_page
-from ui import access, history, sidebar
+from ui import access, history, present, sidebar
 from ui.navigation import navigation
 from ui.turns import chat_box
 
@@ -17,7 +17,7 @@ load_env()  # each run: a fixed .env takes effect on the next page load, no rest
 # of every emoji on the first draw after start-up, an image loads numpy and PIL (bench/startup.py measures
 # both), and the tab fetches a :material/…: icon from fonts.gstatic.com on every load. The tab shows
 # Streamlit's own icon.
-st.set_page_config(page_title="Thinking Chat", layout="wide")
+st.set_page_config(page_title="Thinking Chat", layout="wide", initial_sidebar_state=present.sidebar_state())
 
 # Before any widget: widgets drawn ahead of st.navigation get other ids on a session's first run than on
 # later runs (Streamlit 1.67), so the first change a person made in the sidebar was silently undone.
@@ -44,6 +44,7 @@ if on_chat:
 st.session_state["limits"] = settings.limits
 st.session_state["history_on"] = settings.history
 st.session_state["choice"] = sidebar.draw(settings)
+present.toggle()
 if st.sidebar.button("New chat", key="new_chat", width="stretch", icon=":material/add:"):
     history.new_chat()
     if not on_chat:

@@ -9,7 +9,7 @@ from llm.context import limit_note
 from llm.conversation import Turn
 from llm.markdown import plain
 from llm.stream import stream_chat
-from ui import history, overflow, sidebar
+from ui import history, overflow, present, sidebar, starters
 from ui.downloads import export_buttons
 from ui.turns import LiveReply, draw_history, draw_user, sent
 
@@ -26,12 +26,18 @@ for turn in turns:
         history.save(turn)
 history.keep_url()
 
-st.title("Chat")
-if not turns:
+prompt = sent()  # the box itself is drawn by app.py, first; a starter card sends the same way
+if present.on():
+    present.header(choice)  # one line for the room: the model and its thinking level
+else:
+    st.title("Chat")
+if not turns and not present.on():
     st.caption(
         f"Talking to **{plain(choice.target.model) or 'no model yet'}** via {choice.settings['provider']}. "
         "Thinking streams live above each answer."
     )
+if not turns and not prompt:
+    starters.cards()
 
 draw_history(turns, choice.show_thinking)
 
@@ -48,7 +54,6 @@ def reply() -> None:
     st.session_state.pop("live_turn", None)
 
 
-prompt = sent()  # the box itself is drawn by app.py, first
 if prompt and overflow.hold(
     prompt, choice.window([*conversation.history(turns), {"role": "user", "content": prompt}])
 ):

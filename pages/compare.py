@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from llm.compare import Comparison
-from ui import history, leaderboard, sidebar
+from ui import history, leaderboard, present, sidebar, starters
 from ui.compare import draw_results, edit_columns, stream_runs
 
 choice = sidebar.current()
@@ -18,15 +18,20 @@ if comparison is not None:
     history.save_comparison(comparison)  # new runs, votes or a stop since it was last saved
 
 st.title("Compare")
-st.caption(
-    "Ask one prompt of several models or thinking levels at once, and see how the answers and "
-    "their timings differ."
-)
+if not present.on():
+    st.caption(
+        "Ask one prompt of several models or thinking levels at once, and see how the answers and "
+        "their timings differ."
+    )
 
-columns = edit_columns(choice, hidden=comparison is not None and comparison.hidden)
+# Present view folds the column editors away: the room sees the prompt and the answers.
+with st.expander("Columns", expanded=False) if present.on() else st.container():
+    columns = edit_columns(choice, hidden=comparison is not None and comparison.hidden)
+# The box's text lives in its key (no default), so a starter can fill it: see ui/starters.py.
+st.session_state.setdefault("compare_prompt", comparison.prompt if comparison else "")
+starters.fill_row("compare_prompt")
 prompt = st.text_area(
     "Prompt",
-    comparison.prompt if comparison else "",
     key="compare_prompt",
     placeholder="Ask something that makes a model think, e.g. a small puzzle",
 )

@@ -32,6 +32,7 @@ APP_VARS = (
     "APP_PASSCODE",
     "APP_OPEN",
     "OLLAMA_KEEP_ALIVE",
+    "STARTERS_FILE",
 )
 
 

@@ -34,6 +34,7 @@ from llm.markdown import for_page, plain
 from llm.models import PROVIDERS, ModelInfo, thinking_style
 from llm.stream import Limits
 from llm.thinking import LABELS, NO_THINKING_REASON, coerce, levels
+from ui import present
 from ui.downloads import export_buttons
 from ui.sidebar import Choice, cached_models, model_info
 from ui.turns import LiveReply
@@ -277,21 +278,21 @@ def draw_results(comparison: Comparison, show_thinking: bool) -> None:
         if runs > 1
         else "One run: the same prompt varies a lot from run to run, so try Repeat N times."
     )
-    st.dataframe(pd.DataFrame(comparison.table()).set_index("Figure"), width="stretch")
+    present.figures(pd.DataFrame(comparison.table()).set_index("Figure"))
     chart = comparison.chart()
     if chart:
         st.caption(
             "Where the time went: loading the model (a cold start), waiting for the first token, thinking, "
             "answering."
         )
-        st.altair_chart(_phase_chart(pd.DataFrame(chart)), width="stretch")
+        st.altair_chart(present.larger(_phase_chart(pd.DataFrame(chart))), width="stretch")
     thought = comparison.thinking_chart()
     if thought:
         st.caption(
             "How much each column thought, in tokens: counted by the provider, or estimated (≈) from the "
             "thinking's share of the reply."
         )
-        st.altair_chart(_thinking_chart(pd.DataFrame(thought)), width="stretch")
+        st.altair_chart(present.larger(_thinking_chart(pd.DataFrame(thought))), width="stretch")
     if not comparison.hidden:
         row = st.container(horizontal=True)
         export_buttons(

@@ -84,6 +84,7 @@ def draw_user(turn: Turn) -> None:
 
 
 PROMPT = "prompt"
+STARTER = "starter_prompt"  # a starter card's prompt (ui/starters.py), sent as if typed in the box
 
 
 def chat_box() -> None:
@@ -92,8 +93,9 @@ def chat_box() -> None:
 
 
 def sent() -> str | None:
-    """The message sent with the chat box in this run, None if none or a blank one (which is not sent)."""
-    text = st.session_state.get(PROMPT)
+    """The message sent with the chat box (or a starter card) in this run, None if none or a blank one
+    (which is not sent). Call once a run: a starter's prompt is handed over once."""
+    text = st.session_state.pop(STARTER, None) or st.session_state.get(PROMPT)
     return text if isinstance(text, str) and text.strip() else None
 
 
