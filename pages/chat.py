@@ -7,10 +7,10 @@ import streamlit as st
 from llm import conversation
 from llm.context import limit_note
 from llm.conversation import Turn
-from llm.markdown import plain
+from llm.markdown import for_page, plain
 from llm.stream import stream_chat
 from ui import history, overflow, sidebar
-from ui.turns import LiveReply, draw_history, draw_user, sent
+from ui.turns import LiveReply, draw_history, draw_user, offer_pictures, refused, sent, take_attached
 
 CONTINUE = "Continue exactly where your last answer stopped."  # sent by the Continue button
 
@@ -47,15 +47,24 @@ def reply() -> None:
     st.session_state.pop("live_turn", None)
 
 
-prompt = sent()  # the box itself is drawn by app.py, first
-if prompt and overflow.hold(
+prompt = sent()  # the box itself is drawn by app.py, first; "" for pictures sent alone
+offer_pictures(choice.vision)
+if problem := refused():
+    st.error(for_page(problem), icon=":material/hide_image:")
+if not choice.vision and (pictures := sum(len(t.images) for t in turns)):
+    # Left out rather than refused: the conversation can go on about the text with a model that cannot see.
+    st.caption(
+        f":material/hide_image: {plain(choice.target.model)} cannot see: the {pictures} picture(s) in this "
+        "chat are left out of what it is sent."
+    )
+if prompt is not None and overflow.hold(
     prompt, choice.window([*conversation.history(turns), {"role": "user", "content": prompt}])
 ):
     prompt = None  # it would not fit the context window: the warning below says so and offers ways out
-prompt = prompt or overflow.released()
+prompt = overflow.released() if prompt is None else prompt
 overflow.draw(history.new_chat)
 last = turns[-1] if turns else None
-if last is not None and last.role == "assistant" and not prompt:
+if last is not None and last.role == "assistant" and prompt is None:
     row = st.container(horizontal=True)
     if limit_note(last.stats) and row.button(
         "Continue", key="continue", icon=":material/skip_next:", help="Ask the model for the rest"
@@ -90,11 +99,11 @@ if last is not None and last.role == "assistant" and not prompt:
         icon=":material/data_object:",
     )
 
-if prompt:
+if prompt is not None:
     if not choice.target.model:
         st.error("Pick or type a model in the sidebar first.")
         st.stop()
-    turns.append(Turn("user", prompt))
+    turns.append(Turn("user", prompt, images=take_attached()))
     history.save(turns[-1], choice)  # saved as sent, with the settings reopening it restores
     with st.chat_message("user"):
         draw_user(turns[-1])

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from llm import catalog
+from llm import catalog, images
 from llm.config import Settings
 from llm.context import DEFAULT_CEILING, SIZES, Window, choose, conversation_tokens, reply_room, short
 from llm.errors import LLMError
@@ -39,6 +39,7 @@ class Choice:
     max_tokens: int | None
     context: int | None = None  # Ollama's context window: a fixed size, or None for Auto
     max_ctx: int = DEFAULT_CEILING  # Auto's ceiling
+    vision: bool = False  # the model takes pictures (`llm.images.can_see`)
 
     def window(
         self,
@@ -74,6 +75,7 @@ class Choice:
             max_tokens=self.max_tokens,
             show_thinking=self.show_thinking,
             num_ctx=window.size if window else None,
+            vision=self.vision and (target or self.target) == self.target,
         )
 
     @property
@@ -269,6 +271,7 @@ def draw(settings: Settings) -> Choice:
         int(max_tokens) or None,
         context,
         max(settings.max_ctx, context or 0),
+        images.can_see(info),  # a cloud model: litellm's table (it loads litellm, as its chat will)
     )
 
 
