@@ -196,11 +196,11 @@ class Store:
             upsert(conn, messages, _row(chat_id, turn, now), ["chat_id", "turn_id"])
             # Written once: a message's pictures never change, and a reply saved as it streams has none.
             for position, picture in enumerate(turn.images):
-                row: dict[str, Any] = {"chat_id": chat_id, "turn_id": turn.id, "position": position}
+                key: dict[str, Any] = {"chat_id": chat_id, "turn_id": turn.id, "position": position}
                 new = insert(conn, attachments).values(
-                    **row, name=picture.name, mime=picture.mime, data=picture.data
+                    **key, name=picture.name, mime=picture.mime, data=picture.data
                 )
-                conn.execute(new.on_conflict_do_nothing(index_elements=list(row)))
+                conn.execute(new.on_conflict_do_nothing(index_elements=list(key)))
 
     def delete_turn(self, owner: str, chat_id: str, turn_id: str) -> None:
         with self._tx() as conn:
