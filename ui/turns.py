@@ -70,7 +70,9 @@ def shortened(text: str) -> str | None:
 def draw_user(turn: Turn) -> None:
     """A person's message, its start only when long, until they ask for all of it, and its pictures."""
     if turn.images:  # the person's own files, from memory: nothing is fetched
-        st.image([i.data for i in turn.images], caption=[i.name for i in turn.images], width=THUMBNAIL)
+        st.image([i.data for i in turn.images], caption=[plain(i.name) for i in turn.images], width=THUMBNAIL)
+        if not turn.content:
+            return
     start = shortened(turn.content)
     shown: set[str] = st.session_state.setdefault("shown_whole", set())
     if start is None or turn.id in shown:
@@ -125,7 +127,7 @@ def _take_files() -> None:
     choice = st.session_state.get("choice")
     try:
         if choice is None or not choice.vision:
-            model = f"`{plain(choice.target.model)}`" if choice and choice.target.model else "This model"
+            model = choice.target.model if choice and choice.target.model else "This model"
             raise ValueError(
                 f"{model} cannot see pictures, so the picture was not sent. Pick a model that can see "
                 "(Ollama's vision models, such as gemma3 or llava) to send it."
