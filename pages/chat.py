@@ -54,8 +54,9 @@ if problem := refused():
 if not choice.vision and (pictures := sum(len(t.images) for t in turns)):
     # Left out rather than refused: the conversation can go on about the text with a model that cannot see.
     st.caption(
-        f":material/hide_image: {plain(choice.target.model)} cannot see: the {pictures} picture(s) in this "
-        "chat are left out of what it is sent."
+        f":material/hide_image: {plain(choice.target.model)} cannot see: "
+        + ("the picture in this chat is" if pictures == 1 else f"the {pictures} pictures in this chat are")
+        + " left out of what it is sent."
     )
 if prompt is not None and overflow.hold(
     prompt, choice.window([*conversation.history(turns), {"role": "user", "content": prompt}])

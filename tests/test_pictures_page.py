@@ -89,7 +89,7 @@ def test_after_a_switch_to_a_model_that_cannot_see_earlier_pictures_are_left_out
     at.sidebar.selectbox(key="model_ollama").set_value("gemma3:4b").run()
     with_picture(at, "What colour is this?")
     at.sidebar.selectbox(key="model_ollama").set_value("qwen3:8b").run()
-    assert "cannot see: the 1 picture(s) in this chat are left out" in " ".join(c.value for c in at.caption)
+    assert "cannot see: the picture in this chat is left out" in " ".join(c.value for c in at.caption)
     at.chat_input(key="prompt").set_value("Are you sure?").run()
     sent = ollama.chats()[-1]["messages"]
     assert [m["content"] for m in sent][::2] == ["What colour is this?", "Are you sure?"]
