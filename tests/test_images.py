@@ -18,6 +18,7 @@ from llm.images import MAX_BYTES, Image, can_see, on_wire, read
 from llm.models import ModelInfo
 from llm.proxy import from_entry
 from llm.stream import ChatRequest, Limits, Target, stream_chat
+from tests.capture_server import CaptureServer
 from tests.fake_ollama import FakeOllama
 
 PNG = (Path(__file__).parent / "data" / "red.png").read_bytes()
@@ -155,3 +156,34 @@ def test_the_markdown_export_names_the_picture_without_its_bytes() -> None:
     markdown = to_markdown(turns, {})
     assert f"- _Picture: red.png (PNG, {len(PNG)} B) (in the JSON export)_" in markdown
     assert base64.b64encode(PNG).decode() not in markdown and "data:" not in markdown
+
+
+@pytest.mark.parametrize(
+    ("provider", "model", "path"),
+    [
+        ("openai", "gpt-4.1-mini", "/v1"),
+        ("anthropic", "claude-sonnet-4-5", ""),
+        ("gemini", "gemini-2.5-flash", ""),
+    ],
+)
+def test_cloud_providers_get_the_picture_in_their_own_format(provider: str, model: str, path: str) -> None:
+    """The OpenAI parts the app builds, as litellm turns them into each provider's own request."""
+    message = {"role": "user", "content": "What colour is this?", "images": [RED]}
+    with CaptureServer() as capture:
+        target = Target(provider, model, capture.url + path, api_key="test-key")
+        request = ChatRequest(target, [message], vision=True)
+        events = list(runtime.iterate(stream_chat(request, FAST)))
+        body = capture.last.body
+    assert not [e.text for e in events if e.kind == "error"]
+    encoded = base64.b64encode(PNG).decode()
+    match provider:
+        case "openai":
+            assert (
+                body["messages"][-1]["content"][1]["image_url"]["url"] == f"data:image/png;base64,{encoded}"
+            )
+        case "anthropic":
+            source = body["messages"][-1]["content"][1]["source"]
+            assert source == {"type": "base64", "media_type": "image/png", "data": encoded}
+        case "gemini":
+            parts = body["contents"][-1]["parts"]
+            assert {"inline_data": {"mime_type": "image/png", "data": encoded}} in parts
