@@ -23,7 +23,7 @@ from llm.models import PROVIDERS, ModelInfo, human_bytes
 # 1,000 pixels a side anyway. Each picture is re-sent with every later message of its chat and kept in
 # the history database, so a smaller limit also keeps both light.
 MAX_MB = 5
-MAX_BYTES = MAX_MB * 1024 * 1024
+MAX_BYTES = MAX_MB * 1_000_000  # as the browser counts Streamlit's `max_upload_size` (and `human_bytes`)
 # The file types every vision API takes (OpenAI, Anthropic and Gemini list these four; Ollama decodes them).
 FILE_TYPES = ["png", "jpg", "jpeg", "webp", "gif"]
 LABELS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WebP", "image/gif": "GIF"}
@@ -82,9 +82,11 @@ def read(name: str, data: bytes) -> Image:
     """A picture to send; ValueError with a message for the person when it is too large or not a picture."""
     name = name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] or "picture"
     if len(data) > MAX_BYTES:
+        size = (
+            human_bytes(len(data)) if len(data) > MAX_BYTES * 1.05 else f"{len(data):,} bytes"
+        )  # not "5.0 MB"
         raise ValueError(
-            f"{name} is {human_bytes(len(data))}: pictures can be up to {MAX_MB} MB. "
-            "Send a smaller or scaled-down copy."
+            f"{name} is {size}: pictures can be up to {MAX_MB} MB. Send a smaller or scaled-down copy."
         )
     mime = sniff(data)
     if mime is None:

@@ -54,7 +54,9 @@ def test_a_file_that_is_not_a_picture_is_refused_whatever_its_name() -> None:
 
 
 def test_a_picture_over_the_limit_is_refused_saying_the_limit() -> None:
-    with pytest.raises(ValueError, match=r"big\.png is 5\.2 MB: pictures can be up to 5 MB"):
+    with pytest.raises(ValueError, match=r"big\.png is 6\.0 MB: pictures can be up to 5 MB"):
+        read("big.png", PNG + bytes(6_000_000 - len(PNG)))
+    with pytest.raises(ValueError, match=r"pictures can be up to 5 MB"):
         read("big.png", PNG + bytes(MAX_BYTES + 1 - len(PNG)))
     assert read("max.png", PNG + bytes(MAX_BYTES - len(PNG))).mime == "image/png"
 

@@ -73,7 +73,7 @@ def test_an_over_limit_picture_is_refused_and_the_text_kept(make_app: MakeApp, o
     at = make_app()
     at.sidebar.selectbox(key="model_ollama").set_value("gemma3:4b").run()
     with_picture(at, "Look at this", PNG + bytes(MAX_BYTES + 1 - len(PNG)), "huge.png")
-    assert "huge.png is 5.2 MB: pictures can be up to 5 MB" in errors_shown(at)
+    assert "huge.png is 5,000,001 bytes: pictures can be up to 5 MB" in errors_shown(at)
     assert at.chat_input(key="prompt").proto.value == "Look at this"
     assert ollama.chats() == [] and messages(at) == []
 

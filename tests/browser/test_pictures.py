@@ -61,3 +61,17 @@ def test_a_picture_dropped_on_a_model_that_cannot_see_is_refused_and_the_text_ke
     assert "qwen3:8b cannot see pictures" in page.get_by_test_id("stAlert").inner_text()
     assert page.get_by_test_id("stChatInputTextArea").input_value() == "Describe it"
     assert fake.chats() == []
+
+
+def test_an_over_limit_picture_is_refused_in_the_box_before_anything_is_sent(
+    page: Page, fake: FakeOllama, tmp_path: Path
+) -> None:
+    big = tmp_path / "huge.png"
+    big.write_bytes(PNG.read_bytes() + bytes(6_000_000))
+    select(page, "Model", "gemma3:4b")
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill("Look at this")
+    page.get_by_test_id("stChatInput").locator("input[type=file]").set_input_files(str(big))
+    # Streamlit's box checks the size itself (max_upload_size): the file is never uploaded.
+    page.get_by_test_id("stChatInput").get_by_text("File must be 5.0MB or smaller.").wait_for()
+    assert box.input_value() == "Look at this" and fake.chats() == []
