@@ -36,7 +36,7 @@ from llm.images import Image
 LOCAL = "local"
 UNTITLED = "New chat"
 TITLE_CHARS = 60
-MAX_IMPORT_CHARS = 20_000_000
+MAX_IMPORT_CHARS = 100_000_000  # an export carries its pictures: a dozen at the 5 MB limit fit
 
 
 @dataclass(frozen=True)
