@@ -271,7 +271,7 @@ def draw(settings: Settings) -> Choice:
         int(max_tokens) or None,
         context,
         max(settings.max_ctx, context or 0),
-        images.can_see(info),  # a cloud model: litellm's table (it loads litellm, as its chat will)
+        vision=images.can_see(info),  # a cloud model: litellm's table (it loads litellm, as its chat will)
     )
 
 
