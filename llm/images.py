@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,7 +92,22 @@ def read(name: str, data: bytes) -> Image:
     mime = sniff(data)
     if mime is None:
         raise ValueError(f"{name} is not a PNG, JPEG, WebP or GIF picture, the kinds a model can be shown.")
+    if not decodes(data):
+        raise ValueError(f"{name} could not be read as a picture: the file is damaged or incomplete.")
     return Image(name, mime, data)
+
+
+def decodes(data: bytes) -> bool:
+    """Whether the picture decodes whole: a damaged one would fail every later drawing of its chat (and a
+    provider's request), so it is refused when sent. Pillow comes with Streamlit; it is loaded only here."""
+    from PIL import Image as Pillow
+
+    try:
+        with Pillow.open(io.BytesIO(data)) as picture:
+            picture.load()  # Pillow refuses a decompression bomb here too (over 178 million pixels)
+    except Exception:
+        return False
+    return True
 
 
 def can_see(info: ModelInfo) -> bool:

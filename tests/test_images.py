@@ -4,6 +4,7 @@ wire), and how they are kept in exports."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 from pathlib import Path
 
@@ -35,17 +36,27 @@ def chat(server: FakeOllama, model: str, vision: bool, provider: str = "ollama",
     return "".join(e.text for e in events if e.kind == "answer")
 
 
+def picture(kind: str) -> bytes:
+    """A real 4x4 picture of `kind` (Pillow, which comes with Streamlit)."""
+    from PIL import Image as Pillow
+
+    out = io.BytesIO()
+    Pillow.new("RGB", (4, 4), (200, 30, 30)).save(out, kind)
+    return out.getvalue()
+
+
 @pytest.mark.parametrize(
-    ("data", "mime"),
-    [
-        (PNG, "image/png"),
-        (b"\xff\xd8\xff\xe0" + bytes(20), "image/jpeg"),
-        (b"RIFF\x10\x00\x00\x00WEBPVP8 " + bytes(20), "image/webp"),
-        (b"GIF89a" + bytes(20), "image/gif"),
-    ],
+    ("kind", "mime"),
+    [("PNG", "image/png"), ("JPEG", "image/jpeg"), ("WEBP", "image/webp"), ("GIF", "image/gif")],
 )
-def test_the_four_picture_types_are_known_by_their_bytes(data: bytes, mime: str) -> None:
+def test_the_four_picture_types_are_known_by_their_bytes(kind: str, mime: str) -> None:
+    data = picture(kind)
     assert read("C:\\Users\\me\\shot.bin", data) == Image("shot.bin", mime, data)
+
+
+def test_a_damaged_picture_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"cut\.jpg could not be read as a picture: the file is damaged"):
+        read("cut.jpg", picture("JPEG")[:200])
 
 
 def test_a_file_that_is_not_a_picture_is_refused_whatever_its_name() -> None:

@@ -79,7 +79,9 @@ def test_an_over_limit_picture_is_refused_and_the_text_kept(make_app: MakeApp, o
 
     with_picture(at, "And this?", b"plain text, not a picture", "notes.png")
     assert "notes.png is not a PNG, JPEG, WebP or GIF picture" in errors_shown(at)
-    assert ollama.chats() == []
+    with_picture(at, "Or this?", PNG[:40], "cut.png")  # a PNG's start: it would fail every later draw
+    assert "cut.png could not be read as a picture" in errors_shown(at)
+    assert ollama.chats() == [] and messages(at) == []
 
 
 def test_after_a_switch_to_a_model_that_cannot_see_earlier_pictures_are_left_out_with_a_note(
