@@ -14,6 +14,7 @@ import binascii
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from llm import runtime
@@ -27,6 +28,7 @@ MAX_MB = 5
 MAX_BYTES = MAX_MB * 1_000_000  # as the browser counts Streamlit's `max_upload_size` (and `human_bytes`)
 # The file types every vision API takes (OpenAI, Anthropic and Gemini list these four; Ollama decodes them).
 FILE_TYPES = ["png", "jpg", "jpeg", "webp", "gif"]
+THUMBNAIL = 480  # pixels, a side of the copy drawn in the history (sharp on a high-density screen)
 LABELS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WebP", "image/gif": "GIF"}
 
 
@@ -45,6 +47,22 @@ class Image:
     @property
     def data_url(self) -> str:
         return f"data:{self.mime};base64,{self.base64}"
+
+    @cached_property
+    def thumbnail(self) -> bytes:
+        """A copy at most THUMBNAIL pixels a side, made once: `st.image` decodes and re-encodes what it is
+        given on every rerun of the page, and a photo as sent is slow to decode (bench/pictures.py)."""
+        from PIL import Image as Pillow
+
+        with Pillow.open(io.BytesIO(self.data)) as picture:
+            picture.draft("RGB", (THUMBNAIL, THUMBNAIL))  # a JPEG decodes at a fraction of its size
+            picture.thumbnail((THUMBNAIL, THUMBNAIL))
+            out = io.BytesIO()
+            if picture.mode in ("RGB", "L"):
+                picture.save(out, "JPEG", quality=85)
+            else:  # transparency, a palette: PNG keeps them
+                picture.save(out, "PNG")
+        return out.getvalue()
 
     @property
     def label(self) -> str:

@@ -70,7 +70,9 @@ def shortened(text: str) -> str | None:
 def draw_user(turn: Turn) -> None:
     """A person's message, its start only when long, until they ask for all of it, and its pictures."""
     if turn.images:  # the person's own files, from memory: nothing is fetched
-        st.image([i.data for i in turn.images], caption=[plain(i.name) for i in turn.images], width=THUMBNAIL)
+        st.image(
+            [i.thumbnail for i in turn.images], caption=[plain(i.name) for i in turn.images], width=THUMBNAIL
+        )
         if not turn.content:
             return
     start = shortened(turn.content)

@@ -31,7 +31,9 @@ def test_a_picture_reaches_a_vision_model_and_shows_as_a_thumbnail(page: Page, f
     assert f"I see 1 picture(s): {PNG.stat().st_size} bytes" in assistant_messages(page).last.inner_text()
     thumbnail = user_messages(page).last.locator("img")
     thumbnail.wait_for()
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth") == 8  # the file itself, drawn
+    assert (
+        thumbnail.evaluate("img => img.complete && img.naturalWidth") == 8
+    )  # drawn from memory, not upscaled
     assert "red.png" in user_messages(page).last.inner_text()
 
 
