@@ -200,3 +200,15 @@ def test_cloud_providers_get_the_picture_in_their_own_format(provider: str, mode
         case "gemini":
             parts = body["contents"][-1]["parts"]
             assert {"inline_data": {"mime_type": "image/png", "data": encoded}} in parts
+
+
+def test_the_thumbnail_is_small_and_the_original_is_what_is_sent() -> None:
+    from PIL import Image as Pillow
+
+    out = io.BytesIO()
+    Pillow.new("RGBA", (1000, 700), (0, 0, 255, 128)).save(out, "PNG")
+    sent = read("wide.png", out.getvalue())
+    with Pillow.open(io.BytesIO(sent.thumbnail)) as thumbnail:
+        assert thumbnail.size == (480, 336) and thumbnail.mode == "RGBA"  # transparency kept, as PNG
+    assert on_wire({"role": "user", "content": "", "images": [sent]}, True, True)["images"] == [sent.base64]
+    assert base64.b64decode(sent.base64) == out.getvalue()
