@@ -139,11 +139,11 @@ def text_map(value: object, name: str) -> dict[str, str]:
     return dict(value)
 
 
-def history(turns: Iterable[Turn]) -> list[dict[str, Any]]:
-    """The message list sent to a model: user turns (with their pictures) and the answers (thinking and
-    errors left out). `llm.images.on_wire` leaves the pictures out for a model that cannot see."""
+def history(turns: Iterable[Turn], vision: bool = True) -> list[dict[str, Any]]:
+    """The message list sent to a model: user turns (with their pictures, for a model that can see) and the
+    answers (thinking and errors left out). Without pictures, the window is not sized for them."""
     return [
-        {"role": t.role, "content": t.content, **({"images": t.images} if t.images else {})}
+        {"role": t.role, "content": t.content, **({"images": t.images} if t.images and vision else {})}
         for t in turns
         if t.role == "user" or t.content
     ]

@@ -10,7 +10,16 @@ from llm.conversation import Turn
 from llm.markdown import for_page, plain
 from llm.stream import stream_chat
 from ui import history, overflow, sidebar
-from ui.turns import LiveReply, draw_history, draw_user, offer_pictures, refused, sent, take_attached
+from ui.turns import (
+    LiveReply,
+    attached,
+    draw_history,
+    draw_user,
+    offer_pictures,
+    refused,
+    sent,
+    take_attached,
+)
 
 CONTINUE = "Continue exactly where your last answer stopped."  # sent by the Continue button
 
@@ -38,7 +47,7 @@ draw_history(turns, choice.show_thinking)
 def reply() -> None:
     """Stream an answer to the conversation so far into a new assistant turn."""
     turn = Turn("assistant", status="streaming", settings=choice.settings)
-    request = choice.request(conversation.history(turns))
+    request = choice.request(conversation.history(turns, choice.vision))
     turns.append(turn)
     st.session_state["live_turn"] = turn.id
     history.save(turn)
@@ -59,7 +68,13 @@ if not choice.vision and (pictures := sum(len(t.images) for t in turns)):
         + " left out of what it is sent."
     )
 if prompt is not None and overflow.hold(
-    prompt, choice.window([*conversation.history(turns), {"role": "user", "content": prompt}])
+    prompt,
+    choice.window(
+        [
+            *conversation.history(turns, choice.vision),
+            {"role": "user", "content": prompt, "images": attached()},
+        ]
+    ),
 ):
     prompt = None  # it would not fit the context window: the warning below says so and offers ways out
 prompt = overflow.released() if prompt is None else prompt

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from llm import runtime
+from llm.context import IMAGE_TOKENS, conversation_tokens
 from llm.conversation import Turn, from_json, history, to_json, to_markdown
 from llm.errors import ImportFailed
 from llm.events import Event
@@ -212,3 +213,11 @@ def test_the_thumbnail_is_small_and_the_original_is_what_is_sent() -> None:
         assert thumbnail.size == (480, 336) and thumbnail.mode == "RGBA"  # transparency kept, as PNG
     assert on_wire({"role": "user", "content": "", "images": [sent]}, True, True)["images"] == [sent.base64]
     assert base64.b64decode(sent.base64) == out.getvalue()
+
+
+def test_a_model_that_cannot_see_gets_a_history_and_a_window_without_the_pictures() -> None:
+    turns = [Turn("user", "What colour?", images=[RED, RED]), Turn("assistant", "Red.")]
+    seeing, blind = history(turns), history(turns, vision=False)
+    assert seeing[0]["images"] == [RED, RED] and "images" not in blind[0]
+    # Ollama counts each picture as 768 tokens when it fits a conversation to the window (server/prompt.go)
+    assert conversation_tokens(seeing) == conversation_tokens(blind) + 2 * IMAGE_TOKENS

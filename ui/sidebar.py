@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
@@ -43,7 +44,7 @@ class Choice:
 
     def window(
         self,
-        messages: list[dict[str, str]],
+        messages: list[dict[str, Any]],
         level: Level | None = None,
         target: Target | None = None,
         style: Style | None = None,
@@ -59,7 +60,7 @@ class Choice:
 
     def request(
         self,
-        messages: list[dict[str, str]],
+        messages: list[dict[str, Any]],
         level: Level | None = None,
         target: Target | None = None,
         style: Style | None = None,

@@ -152,6 +152,11 @@ def sent() -> str | None:
     return text if text.strip() or st.session_state.get(ATTACHED) else None
 
 
+def attached() -> list[Image]:
+    """The pictures sent with this run's message, left where they are (see `take_attached`)."""
+    return st.session_state.get(ATTACHED) or []
+
+
 def take_attached() -> list[Image]:
     """The pictures sent with the message being added to the chat (once)."""
     return st.session_state.pop(ATTACHED, None) or []
