@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from llm.events import Stats
 
@@ -20,6 +21,9 @@ from llm.events import Stats
 # adds its role markers and template tokens.
 CHARS_PER_TOKEN = 3.5
 MESSAGE_OVERHEAD = 8
+IMAGE_TOKENS = (
+    768  # what Ollama counts a picture as when it fits a conversation to the window (server/prompt.go)
+)
 SIZES = (4096, 8192, 16384, 32768, 65536, 131072)
 DEFAULT_CEILING = 32768  # Auto's cap unless raised: a window's memory (KV cache) grows with its size
 REPLY_ROOM = 2048  # tokens kept free for a reply when Max tokens is not set
@@ -36,11 +40,12 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(ascii_chars / CHARS_PER_TOKEN) + (len(text) - ascii_chars)
 
 
-def conversation_tokens(messages: Iterable[Mapping[str, str]], system: str = "") -> int:
+def conversation_tokens(messages: Iterable[Mapping[str, Any]], system: str = "") -> int:
     """The estimate for a message list as sent, a system prompt included."""
     parts = [system] if system.strip() else []
     parts += [m.get("content") or "" for m in messages]
-    return sum(estimate_tokens(p) + MESSAGE_OVERHEAD for p in parts)
+    pictures = sum(len(m.get("images") or ()) for m in messages)
+    return sum(estimate_tokens(p) + MESSAGE_OVERHEAD for p in parts) + IMAGE_TOKENS * pictures
 
 
 def reply_room(max_tokens: int | None, thinks: bool) -> int:

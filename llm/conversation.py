@@ -11,6 +11,7 @@ from typing import Any, Literal, get_args
 from llm.context import limit_note, window_line
 from llm.errors import ImportFailed
 from llm.events import Event, Stats
+from llm.images import Image
 from llm.markdown import for_export
 
 Role = Literal["user", "assistant"]
@@ -29,6 +30,7 @@ class Turn:
     stats: Stats | None = None
     settings: dict[str, str] = field(default_factory=dict)  # provider, model, thinking: never a key
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    images: list[Image] = field(default_factory=list)  # pictures a person sent with the message
 
     def apply(self, event: Event) -> None:
         """Fold one event into the turn, so a stopped or failed reply keeps what arrived.
@@ -79,6 +81,8 @@ class Turn:
         out: dict[str, Any] = {"id": self.id, "role": self.role, "content": self.content}
         if self.thinking:
             out["thinking"] = self.thinking
+        if self.images:
+            out["images"] = [i.as_dict() for i in self.images]
         if self.role == "assistant":
             out["status"] = self.status
             if self.error:
@@ -110,6 +114,9 @@ class Turn:
         figures = data.get("figures")
         if figures is not None and not isinstance(figures, dict):
             raise ValueError("has figures that are not an object")
+        pictures = data.get("images", [])
+        if not isinstance(pictures, list):
+            raise ValueError("has images that are not a list")
         turn = cls(
             role,
             data["content"],
@@ -118,6 +125,7 @@ class Turn:
             data.get("error", ""),
             stats=Stats.from_dict(figures) if figures is not None else None,
             settings=text_map(data.get("settings", {}), "settings"),
+            images=[Image.from_dict(p) for p in pictures],
         )
         if data.get("id"):
             turn.id = data["id"]
@@ -131,9 +139,14 @@ def text_map(value: object, name: str) -> dict[str, str]:
     return dict(value)
 
 
-def history(turns: Iterable[Turn]) -> list[dict[str, str]]:
-    """The message list sent to a model: user turns and the answers (thinking and errors left out)."""
-    return [{"role": t.role, "content": t.content} for t in turns if t.role == "user" or t.content]
+def history(turns: Iterable[Turn], vision: bool = True) -> list[dict[str, Any]]:
+    """The message list sent to a model: user turns (with their pictures, for a model that can see) and the
+    answers (thinking and errors left out). Without pictures, the window is not sized for them."""
+    return [
+        {"role": t.role, "content": t.content, **({"images": t.images} if t.images and vision else {})}
+        for t in turns
+        if t.role == "user" or t.content
+    ]
 
 
 # Each page update re-sends the whole text so far and the browser renders it all again as Markdown
@@ -210,6 +223,9 @@ def to_markdown(turns: list[Turn], settings: dict[str, str]) -> str:
     for turn in turns:
         if turn.role == "user":
             lines += ["## You", "", for_export(turn.content), ""]
+            # A note, not the picture: viewers drop `data:` images, and the JSON export keeps the bytes.
+            lines += [f"- _Picture: {for_export(i.label)} (in the JSON export)_" for i in turn.images]
+            lines += [""] if turn.images else []
             continue
         lines += [f"## Assistant ({_settings_line(turn.settings)})" if turn.settings else "## Assistant", ""]
         lines += reply_markdown(turn)

@@ -18,7 +18,9 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -79,6 +81,21 @@ messages = Table(
     # per chat, so that importing the same export twice keeps its turn ids (and the export round-trips)
     UniqueConstraint("chat_id", "turn_id", name="messages_turn"),
     Index("messages_by_chat", "chat_id", "seq"),
+)
+
+# The pictures a person sent with a message, apart from `messages`: listing and searching chats never reads
+# them. A table of its own, not a column, so a database made before pictures gains it with the other
+# missing tables (`migrate`) and an older app reading a newer database simply does not show them.
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("chat_id", String(64), ForeignKey("chats.id", ondelete="CASCADE"), nullable=False),
+    Column("turn_id", String(64), nullable=False),
+    Column("position", Integer, nullable=False),  # the order the pictures were sent in
+    Column("name", Text, nullable=False),
+    Column("mime", String(64), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("chat_id", "turn_id", "position", name="attachments_key"),
 )
 
 comparisons = Table(

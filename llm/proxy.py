@@ -86,7 +86,8 @@ def from_entry(name: str, entry: dict[str, Any] | None) -> ModelInfo:
     return ModelInfo(
         name,
         provider="litellm_proxy",
-        capabilities=frozenset({"thinking"} if thinks else ()),
+        capabilities=frozenset({"thinking"} if thinks else ())
+        | frozenset({"vision"} if details.get("supports_vision") is True else ()),
         backend=str(params.get("model") or ""),
         context_length=details.get("max_input_tokens")
         if isinstance(details.get("max_input_tokens"), int)

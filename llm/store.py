@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from llm.conversation import Turn, from_json
 from llm.db import (
+    attachments,
     blind_votes,
     chats,
     comparisons,
@@ -33,12 +34,13 @@ from llm.db import (
     vote_rows,
 )
 from llm.errors import ImportFailed, StoreError
+from llm.images import Image
 from llm.leaderboard import Ballot, Setting
 
 LOCAL = "local"
 UNTITLED = "New chat"
 TITLE_CHARS = 60
-MAX_IMPORT_CHARS = 20_000_000
+MAX_IMPORT_CHARS = 100_000_000  # an export carries its pictures: a dozen at the 5 MB limit fit
 KEEP_COUNTED = frozenset({"counted", "owner"})
 
 
@@ -157,6 +159,16 @@ class Store:
             )
             old = time.time() - stale
             turns = [_turn(r, interrupted=r.status == "streaming" and r.updated < old) for r in rows]
+            pictures = conn.execute(
+                select(attachments)
+                .where(attachments.c.chat_id == chat_id)
+                .order_by(attachments.c.turn_id, attachments.c.position)
+            )
+            by_turn: dict[str, list[Image]] = {}
+            for p in pictures:
+                by_turn.setdefault(p.turn_id, []).append(Image(p.name, p.mime, p.data))
+        for turn in turns:
+            turn.images = by_turn.get(turn.id, [])
         return SavedChat(row.id, row.title or UNTITLED, json.loads(row.settings), turns)
 
     def _mine(self, owner: str, chat_id: str) -> ColumnElement[bool]:
@@ -188,11 +200,19 @@ class Store:
         conn.execute(update(chats).where(chats.c.id == chat_id).values(**changes))
         for turn in turns:
             upsert(conn, messages, _row(chat_id, turn, now), ["chat_id", "turn_id"])
+            # Written once: a message's pictures never change, and a reply saved as it streams has none.
+            for position, picture in enumerate(turn.images):
+                key: dict[str, Any] = {"chat_id": chat_id, "turn_id": turn.id, "position": position}
+                new = insert(conn, attachments).values(
+                    **key, name=picture.name, mime=picture.mime, data=picture.data
+                )
+                conn.execute(new.on_conflict_do_nothing(index_elements=list(key)))
 
     def delete_turn(self, owner: str, chat_id: str, turn_id: str) -> None:
         with self._tx() as conn:
             mine = select(chats.c.id).where(self._mine(owner, chat_id))
-            conn.execute(messages.delete().where(messages.c.chat_id.in_(mine), messages.c.turn_id == turn_id))
+            for table in (attachments, messages):
+                conn.execute(table.delete().where(table.c.chat_id.in_(mine), table.c.turn_id == turn_id))
 
     def set_settings(self, owner: str, chat_id: str, settings: dict[str, str]) -> None:
         self._update_chat(owner, chat_id, settings=json.dumps(settings))
@@ -224,6 +244,7 @@ class Store:
                 )
                 if table is chats:  # no reliance on ON DELETE CASCADE being enabled
                     doomed = select(chats.c.id).where(gone)
+                    conn.execute(attachments.delete().where(attachments.c.chat_id.in_(doomed)))
                     conn.execute(messages.delete().where(messages.c.chat_id.in_(doomed)))
                 removed += conn.execute(table.delete().where(gone)).rowcount
             reset = (blind_votes.c.owner == owner) & (blind_votes.c.cleared < older_than)

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from llm import keep_alive, ollama_chat, runtime, servers
+from llm import images, keep_alive, ollama_chat, runtime, servers
 from llm.chunks import Chunk, from_litellm
 from llm.context import conversation_tokens
 from llm.errors import LLMError, MissingKey, StreamBroken, TimedOut, translate
@@ -55,7 +55,7 @@ class Target:
 @dataclass(frozen=True)
 class ChatRequest:
     target: Target
-    messages: list[dict[str, str]]
+    messages: list[dict[str, Any]]  # role, content, and a person's pictures (`llm.images.Image`)
     style: Style = "none"
     level: Level | None = None
     system: str = ""
@@ -64,6 +64,7 @@ class ChatRequest:
     show_thinking: bool = True
     num_ctx: int | None = None  # Ollama's context window (`llm.context.choose`); other providers ignore it
     keep_alive: str | None = None  # how long Ollama keeps the model loaded (`llm.keep_alive`); Ollama only
+    vision: bool = False  # the model can see: pictures are sent (`llm.images.can_see`), else left out
 
 
 def backoff_delay(attempt: int, limits: Limits) -> float:
@@ -78,8 +79,9 @@ def request_kwargs(req: ChatRequest, limits: Limits) -> dict[str, Any]:
 
     target = req.target
     provider = PROVIDERS[target.provider]
+    native = target.provider == "ollama"
     messages = ([{"role": "system", "content": req.system}] if req.system.strip() else []) + [
-        {"role": m["role"], "content": m["content"]} for m in req.messages
+        images.on_wire(m, req.vision, native) for m in req.messages
     ]
     kwargs: dict[str, Any] = {
         "model": target.litellm_model,

@@ -7,11 +7,20 @@ import streamlit as st
 from llm import conversation
 from llm.context import limit_note
 from llm.conversation import Turn
-from llm.markdown import plain
+from llm.markdown import for_page, plain
 from llm.stream import stream_chat
 from ui import history, overflow, present, sidebar, starters
 from ui.downloads import export_buttons
-from ui.turns import LiveReply, draw_history, draw_user, sent
+from ui.turns import (
+    LiveReply,
+    attached,
+    draw_history,
+    draw_user,
+    offer_pictures,
+    refused,
+    sent,
+    take_attached,
+)
 
 CONTINUE = "Continue exactly where your last answer stopped."  # sent by the Continue button
 
@@ -26,7 +35,8 @@ for turn in turns:
         history.save(turn)
 history.keep_url()
 
-prompt = sent()  # the box itself is drawn by app.py, first; a starter card sends the same way
+# The box itself is drawn by app.py, first; a starter card sends the same way; "" for pictures sent alone.
+prompt = sent()
 if present.on():
     present.header(choice)  # one line for the room: the model and its thinking level
 else:
@@ -36,7 +46,7 @@ if not turns and not present.on():
         f"Talking to **{plain(choice.target.model) or 'no model yet'}** via {choice.settings['provider']}. "
         "Thinking streams live above each answer."
     )
-if not turns and not prompt:
+if not turns and prompt is None:
     starters.cards()
 
 draw_history(turns, choice.show_thinking)
@@ -45,7 +55,7 @@ draw_history(turns, choice.show_thinking)
 def reply() -> None:
     """Stream an answer to the conversation so far into a new assistant turn."""
     turn = Turn("assistant", status="streaming", settings=choice.settings)
-    request = choice.request(conversation.history(turns))
+    request = choice.request(conversation.history(turns, choice.vision))
     turns.append(turn)
     st.session_state["live_turn"] = turn.id
     history.save(turn)
@@ -54,14 +64,30 @@ def reply() -> None:
     st.session_state.pop("live_turn", None)
 
 
-if prompt and overflow.hold(
-    prompt, choice.window([*conversation.history(turns), {"role": "user", "content": prompt}])
+offer_pictures(choice.vision)
+if problem := refused():
+    st.error(for_page(problem), icon=":material/hide_image:")
+if not choice.vision and (pictures := sum(len(t.images) for t in turns)):
+    # Left out rather than refused: the conversation can go on about the text with a model that cannot see.
+    st.caption(
+        f":material/hide_image: {plain(choice.target.model)} cannot see: "
+        + ("the picture in this chat is" if pictures == 1 else f"the {pictures} pictures in this chat are")
+        + " left out of what it is sent."
+    )
+if prompt is not None and overflow.hold(
+    prompt,
+    choice.window(
+        [
+            *conversation.history(turns, choice.vision),
+            {"role": "user", "content": prompt, "images": attached()},
+        ]
+    ),
 ):
     prompt = None  # it would not fit the context window: the warning below says so and offers ways out
-prompt = prompt or overflow.released()
+prompt = overflow.released() if prompt is None else prompt
 overflow.draw(history.new_chat)
 last = turns[-1] if turns else None
-if last is not None and last.role == "assistant" and not prompt:
+if last is not None and last.role == "assistant" and prompt is None:
     row = st.container(horizontal=True)
     if limit_note(last.stats) and row.button(
         "Continue", key="continue", icon=":material/skip_next:", help="Ask the model for the rest"
@@ -83,11 +109,11 @@ if last is not None and last.role == "assistant" and not prompt:
         key="export",
     )
 
-if prompt:
+if prompt is not None:
     if not choice.target.model:
         st.error("Pick or type a model in the sidebar first.")
         st.stop()
-    turns.append(Turn("user", prompt))
+    turns.append(Turn("user", prompt, images=take_attached()))
     history.save(turns[-1], choice)  # saved as sent, with the settings reopening it restores
     with st.chat_message("user"):
         draw_user(turns[-1])

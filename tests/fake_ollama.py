@@ -6,6 +6,8 @@ Serve it by hand with ``python -m tests.fake_ollama --port 11434 [--token-delay 
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import hashlib
 import json
 import re
@@ -86,6 +88,7 @@ class Recorded:
     options: dict[str, Any] = field(default_factory=dict)
     num_ctx: int | None = None
     dropped: int = 0
+    images: list[bytes] = field(default_factory=list)  # the pictures of a chat's messages, decoded
 
 
 @dataclass
@@ -227,10 +230,89 @@ def _think_error(name: str, model: FakeModel, think: object) -> str | None:
     return None
 
 
+BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+
+
+def _decode_images(messages: list) -> tuple[list[bytes], str | None]:
+    """The pictures of a chat's messages, or the 400 error Ollama gives for them.
+
+    server/routes.go (ChatHandler) binds the body to api.ChatRequest, whose `Message.Images` are
+    `[]ImageData` (api/types.go: `[]byte`): Go's encoding/json reads each as a standard base64 string, and
+    a bad one fails the binding, answered 400 with Go's words. The pictures are not checked against the
+    model: that happens further on (see `_pieces`).
+    """
+    found: list[bytes] = []
+    for message in messages:
+        pictures = message.get("images") if isinstance(message, dict) else None
+        if pictures is None:
+            continue
+        if not isinstance(pictures, list) or not all(isinstance(p, str) for p in pictures):
+            return (
+                [],
+                "json: cannot unmarshal into Go struct field Message.messages.images of type api.ImageData",
+            )
+        for text in pictures:
+            valid = BASE64.match(text)
+            try:
+                found.append(base64.b64decode(text, validate=True))
+            except (binascii.Error, ValueError):
+                at = valid.end() if valid and valid.end() < len(text) else len(text) - len(text) % 4
+                return [], f"illegal base64 data at input byte {at}"
+    return found, None
+
+
+OPENAI_IMAGE_PREFIXES = (
+    *(f"data:image/{t};base64," for t in ("jpeg", "jpg", "png", "webp")),
+    "data:;base64,",
+)
+
+
+def _from_openai(messages: list) -> tuple[list, str | None]:
+    """OpenAI-style messages as Ollama's /v1 turns them into its own (openai/openai.go FromChatRequest): each
+    part of a list content becomes a message of its own, a text or a picture; a picture must be a base64
+    `data:` URL of a JPEG, PNG or WebP ("invalid image input" otherwise, GIF included)."""
+    out: list = []
+    for message in messages:
+        content = message.get("content") if isinstance(message, dict) else None
+        if not isinstance(content, list):
+            out.append(message)
+            continue
+        for part in content:
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind == "text" and isinstance(part.get("text"), str):
+                out.append({"role": message.get("role"), "content": part["text"]})
+                continue
+            url = (part.get("image_url") or {}) if kind == "image_url" else None
+            url = url.get("url") if isinstance(url, dict) else url
+            if not isinstance(url, str):
+                return [], "invalid message format"
+            prefix = next((p for p in OPENAI_IMAGE_PREFIXES if url.startswith(p)), None)
+            if prefix is None:
+                return [], "invalid image input"
+            try:
+                base64.b64decode(url[len(prefix) :], validate=True)
+            except (binascii.Error, ValueError):
+                return [], "invalid message format"
+            out.append({"role": message.get("role"), "content": "", "images": [url[len(prefix) :]]})
+    return out, None
+
+
 def _pieces(model: FakeModel, body: dict) -> tuple[list[tuple[str, str]], str]:
-    """The (field, token) pairs a chat streams, cut to num_predict, and the done_reason."""
+    """The (field, token) pairs a chat streams, cut to num_predict, and the done_reason.
+
+    A picture reaches a vision model, which says it saw it (how many, how many bytes). To any other model
+    Ollama sends no picture, only the `[img-0]` tag it writes into the message's text (server/prompt.go
+    `imageTaggedMessages`; runner/ollamarunner/runner.go `inputs` splits on the tags for vision models only),
+    so its answer shows the tag.
+    """
     users = [m for m in body["messages"] if isinstance(m, dict) and m.get("role") == "user"]
     prompt = str(users[-1].get("content") or "") if users else ""
+    pictures, _ = _decode_images(users[-1:])
+    if pictures and "vision" in model.capabilities:
+        sizes = " and ".join(f"{len(p)} bytes" for p in pictures)
+        prompt = f"[I see {len(pictures)} picture(s): {sizes}] {prompt}"
+    elif pictures:
+        prompt = "".join(f"[img-{i}]" for i in range(len(pictures))) + prompt
     thinking = _tokens(model.thinking.replace("{prompt}", prompt))
     if model.answer_tokens is None:
         answer = _tokens(model.answer.replace("{prompt}", prompt))
@@ -646,6 +728,8 @@ class _Handler(BaseHTTPRequestHandler):
         if fault and fault.kind in STATUS_FAULTS:
             status, message = STATUS_FAULTS[fault.kind]
             self._send_json(status, {"error": message.format(model=name)})
+        elif error := _decode_images(messages)[1]:  # binding the body comes first
+            self._send_json(400, {"error": error})
         elif not name:
             self._send_json(400, {"error": "model is required"})
         elif model is None:
@@ -658,6 +742,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif error := _think_error(name, model, body.get("think")):
             self._send_json(400, {"error": error})
         else:
+            self.record.images = _decode_images(messages)[0]
             self._generate(name, model, body, fault)
 
     def _load_or_unload(self, name: str, model: FakeModel, keep_alive: object) -> None:
@@ -819,8 +904,13 @@ class _Handler(BaseHTTPRequestHandler):
         }
         if max_tokens:
             options["num_predict"] = max_tokens
-        pieces, reason = _pieces(model, {**body, "options": options})
-        prompt = self._fill_window(model, body.get("messages") or [], options)
+        messages, error = _from_openai(body.get("messages") or [])
+        if error:
+            self._send_json(400, {"error": {"message": error, "type": "invalid_request_error"}})
+            return
+        self.record.images = _decode_images(messages)[0]
+        pieces, reason = _pieces(model, {**body, "messages": messages, "options": options})
+        prompt = self._fill_window(model, messages, options)
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")

@@ -261,7 +261,7 @@ def test_a_bad_import_says_why_and_leaves_nothing(store: Store, text: str, messa
 
 
 def test_a_too_large_import_is_refused(store: Store) -> None:
-    huge = to_json([Turn("user", "x" * 21_000_000)], {})
+    huge = to_json([Turn("user", "x" * 101_000_000)], {})
     with pytest.raises(ImportFailed, match="too large"):
         store.import_chat(ME, huge)
     assert store.count_chats(ME) == 0

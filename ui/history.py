@@ -283,7 +283,7 @@ def draw(chat_page: StreamlitPage) -> None:
             key="history_import",
             on_change=_import,
             args=(who,),
-            max_upload_size=20,
+            max_upload_size=100,  # as llm.store.MAX_IMPORT_CHARS
         )
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
-from llm import catalog, keep_alive
+from llm import catalog, images, keep_alive
 from llm.config import Settings
 from llm.context import DEFAULT_CEILING, SIZES, Window, choose, conversation_tokens, reply_room, short
 from llm.errors import LLMError
@@ -41,10 +42,11 @@ class Choice:
     context: int | None = None  # Ollama's context window: a fixed size, or None for Auto
     max_ctx: int = DEFAULT_CEILING  # Auto's ceiling
     keep_alive: str | None = None  # how long Ollama keeps the model loaded (Ollama only)
+    vision: bool = False  # the model takes pictures (`llm.images.can_see`)
 
     def window(
         self,
-        messages: list[dict[str, str]],
+        messages: list[dict[str, Any]],
         level: Level | None = None,
         target: Target | None = None,
         style: Style | None = None,
@@ -60,7 +62,7 @@ class Choice:
 
     def request(
         self,
-        messages: list[dict[str, str]],
+        messages: list[dict[str, Any]],
         level: Level | None = None,
         target: Target | None = None,
         style: Style | None = None,
@@ -77,6 +79,7 @@ class Choice:
             show_thinking=self.show_thinking,
             num_ctx=window.size if window else None,
             keep_alive=self.keep_alive,
+            vision=self.vision and (target or self.target) == self.target,
         )
 
     @property
@@ -274,6 +277,7 @@ def draw(settings: Settings) -> Choice:
         context,
         max(settings.max_ctx, context or 0),
         keep,
+        vision=images.can_see(info),  # a cloud model: litellm's table (it loads litellm, as its chat will)
     )
 
 

@@ -10,11 +10,12 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner import StopException, add_script_run_ctx, get_script_run_ctx
 
-from llm import runtime
+from llm import images, runtime
 from llm.context import limit_advice, limit_note, window_line
 from llm.conversation import Turn, answer_chunks, ends_text, update_interval
 from llm.events import Event
-from llm.markdown import for_page
+from llm.images import Image
+from llm.markdown import for_page, plain
 
 
 def draw_thinking(turn: Turn, show: bool) -> None:
@@ -51,6 +52,8 @@ def draw_turn(turn: Turn, show_thinking: bool) -> None:
     draw_footer(turn)
 
 
+THUMBNAIL = 160  # pixels wide, a picture in the history
+
 # A long paste (a log, a file) would fill the page: a message longer than this shows its start and a
 # "Show all" button. The whole text is kept, sent and exported.
 SHORT_LINES = 20
@@ -65,7 +68,13 @@ def shortened(text: str) -> str | None:
 
 
 def draw_user(turn: Turn) -> None:
-    """A person's message, its start only when long, until they ask for all of it."""
+    """A person's message, its start only when long, until they ask for all of it, and its pictures."""
+    if turn.images:  # the person's own files, from memory: nothing is fetched
+        st.image(
+            [i.thumbnail for i in turn.images], caption=[plain(i.name) for i in turn.images], width=THUMBNAIL
+        )
+        if not turn.content:
+            return
     start = shortened(turn.content)
     shown: set[str] = st.session_state.setdefault("shown_whole", set())
     if start is None or turn.id in shown:
@@ -85,18 +94,90 @@ def draw_user(turn: Turn) -> None:
 
 PROMPT = "prompt"
 STARTER = "starter_prompt"  # a starter card's prompt (ui/starters.py), sent as if typed in the box
+ATTACHED = "attached_images"  # the pictures sent with the last message, until it is added to the chat
+REFUSED = "refused_images"  # why the files sent with the last message were not taken
 
 
 def chat_box() -> None:
-    """The chat page's message box; what was sent with it is `sent()` for the rest of the run."""
-    st.chat_input("Ask anything", submit_mode="stop", key=PROMPT)
+    """The chat page's message box; what was sent with it is `sent()` and `take_attached()`.
+
+    It always takes pictures: changing `accept_file`, `file_type` or `max_upload_size` gives the box
+    another widget id (Streamlit 1.67 `chat_input`: `key_as_main_identity`), and the browser then drops
+    what was typed in it, so a model change would lose a draft. `offer_pictures` hides the button for a
+    model that cannot see, and `_take_files` refuses a picture pasted or dropped for one anyway.
+    """
+    st.chat_input(
+        "Ask anything",
+        submit_mode="stop",
+        key=PROMPT,
+        accept_file="multiple",
+        file_type=images.FILE_TYPES,
+        max_upload_size=images.MAX_MB,
+        on_submit=_take_files,
+    )
+
+
+def _take_files() -> None:
+    """Check the pictures sent with a message (before the run): kept for `take_attached`, or refused with
+    the typed text put back in the box. The model is the one chosen in the previous run (the box is drawn
+    before the sidebar), which is the one the person saw when sending."""
+    value = st.session_state.get(PROMPT)
+    st.session_state.pop(ATTACHED, None)
+    st.session_state.pop(REFUSED, None)
+    files = list(getattr(value, "files", None) or ())
+    if not files:
+        return
+    choice = st.session_state.get("choice")
+    try:
+        if choice is None or not choice.vision:
+            model = choice.target.model if choice and choice.target.model else "This model"
+            raise ValueError(
+                f"{model} cannot see pictures, so the picture was not sent. Pick a model that can see "
+                "(Ollama's vision models, such as gemma3 or llava) to send it."
+            )
+        st.session_state[ATTACHED] = [images.read(f.name, f.getvalue()) for f in files]
+    except ValueError as refused:
+        st.session_state[REFUSED] = str(refused)
+        st.session_state[PROMPT] = getattr(value, "text", "")  # what was typed goes back into the box
 
 
 def sent() -> str | None:
-    """The message sent with the chat box (or a starter card) in this run, None if none or a blank one
-    (which is not sent). Call once a run: a starter's prompt is handed over once."""
-    text = st.session_state.pop(STARTER, None) or st.session_state.get(PROMPT)
-    return text if isinstance(text, str) and text.strip() else None
+    """The text sent with the chat box or a starter card in this run ("" for pictures alone), None if
+    nothing was sent. Call once a run: a starter's prompt is handed over once.
+
+    A blank message without pictures is not sent; nor is one whose pictures were refused (`refused`).
+    """
+    starter = st.session_state.pop(STARTER, None)
+    if isinstance(starter, str) and starter.strip():
+        return starter
+    value = st.session_state.get(PROMPT)
+    text = getattr(value, "text", value)
+    if not isinstance(text, str):
+        return None
+    return text if text.strip() or st.session_state.get(ATTACHED) else None
+
+
+def attached() -> list[Image]:
+    """The pictures sent with this run's message, left where they are (see `take_attached`)."""
+    return st.session_state.get(ATTACHED) or []
+
+
+def take_attached() -> list[Image]:
+    """The pictures sent with the message being added to the chat (once)."""
+    return st.session_state.pop(ATTACHED, None) or []
+
+
+def refused() -> str | None:
+    """Why the pictures sent with this run's message were refused (the text went back into the box), once."""
+    return st.session_state.pop(REFUSED, None)
+
+
+def offer_pictures(vision: bool) -> None:
+    """Show the box's attach button only for a model that can see."""
+    if not vision:
+        st.html(
+            f"<style>.st-key-{PROMPT} [data-testid='stChatInputFileUploadButton'] {{display: none}}</style>"
+        )
 
 
 # Every rerun (any widget change) draws the whole page again, and each drawn message costs the server
