@@ -94,6 +94,9 @@ def test_present_in_the_url_folds_the_sidebar_and_names_the_model_and_level(
         .first.evaluate("p => parseFloat(getComputedStyle(p).fontSize)")
     )
     assert size >= 17  # a caption is 14 px in the normal view
+    if os.environ.get("SAVE_SCREENSHOTS"):
+        DOCS.mkdir(exist_ok=True)
+        page.screenshot(path=str(DOCS / "present-starters.png"))
 
     # The presenter opens the sidebar (the browser remembers that) and leaves present view.
     page.get_by_test_id("stExpandSidebarButton").click()
