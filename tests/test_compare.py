@@ -16,23 +16,18 @@ from llm import runtime
 from llm.compare import (
     Column,
     Comparison,
-    Spread,
     column_providers,
     column_target,
-    counted,
-    figure_lines,
     merge,
     models_preset,
-    phases,
     redraws,
-    spreads,
     thinking_levels_preset,
-    to_json,
-    to_markdown,
 )
+from llm.compare_export import to_json, to_markdown
 from llm.config import Settings
 from llm.conversation import Turn
 from llm.events import Event, Stats
+from llm.figures import Spread, counted, figure_lines, phases, spreads
 from llm.models import PROVIDERS
 from llm.stream import ChatRequest, Limits, Target
 from tests.fake_ollama import CHAT_PATHS, FakeOllama

@@ -10,8 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from llm.compare import Comparison
-from llm.compare import to_json as compare_json
-from llm.compare import to_markdown as compare_markdown
+from llm.compare_export import to_json as compare_json
+from llm.compare_export import to_markdown as compare_markdown
 from llm.conversation import to_json, to_markdown
 from tests.fake_ollama import CHAT_PATHS, FakeOllama
 

@@ -12,24 +12,21 @@ from llm import runtime
 from llm.compare import (
     MAX_COLUMNS,
     MIN_COLUMNS,
-    PHASES,
     PRESETS,
     Column,
     Comparison,
     column_providers,
     column_target,
-    figure_lines,
     models_preset,
     redraws,
-    spreads,
     thinking_levels_preset,
-    to_json,
-    to_markdown,
 )
+from llm.compare_export import to_json, to_markdown
 from llm.config import Settings, load_settings
 from llm.context import limit_advice, limit_note
 from llm.conversation import Turn
 from llm.errors import LLMError
+from llm.figures import PHASES, figure_lines, spreads
 from llm.markdown import for_page, plain
 from llm.models import PROVIDERS, ModelInfo, thinking_style
 from llm.stream import Limits
