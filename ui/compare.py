@@ -23,7 +23,6 @@ from llm.compare import (
 )
 from llm.compare_export import to_json, to_markdown
 from llm.config import Settings, load_settings
-from llm.context import limit_advice, limit_note
 from llm.conversation import Turn
 from llm.errors import LLMError
 from llm.figures import PHASES, figure_lines, spreads
@@ -34,7 +33,7 @@ from llm.thinking import LABELS, NO_THINKING_REASON, coerce, levels
 from ui import present
 from ui.downloads import export_buttons
 from ui.sidebar import Choice, cached_models, model_info
-from ui.turns import LiveReply
+from ui.turns import LiveReply, draw_status
 
 MODELS_PRESET_SIZE = 3
 # loading amber (a cold start, not the model's pace), waiting grey, thinking light, answering the theme
@@ -180,12 +179,7 @@ class LiveColumn:
         self.reply.redraw(turn)
         self.reply.draw_answer(turn)
         with self.footer.container():
-            if turn.status == "stopped":
-                st.caption(":orange[■ Stopped] — the partial answer is kept.")
-            if turn.status == "error":
-                st.error(for_page(error), icon=":material/error:")
-            if turn.stats and (note := limit_note(turn.stats)):
-                st.caption(f":orange[✂ {note}.] To let it run longer, {limit_advice(turn.stats)}.")
+            draw_status(turn, error, can_continue=False)  # a column has no Continue
             if figures:
                 st.caption("  \n".join(figures))
 

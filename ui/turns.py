@@ -16,6 +16,7 @@ from llm.conversation import Turn, answer_chunks, ends_text, update_interval
 from llm.events import Event
 from llm.images import Image
 from llm.markdown import for_page, plain
+from ui.errors import show_error
 
 
 def draw_thinking(turn: Turn, show: bool) -> None:
@@ -27,8 +28,9 @@ def draw_thinking(turn: Turn, show: bool) -> None:
 STOPPED = ":orange[■ Stopped] — the partial reply is kept."  # under a reply cut short by Stop
 
 
-def draw_footer(turn: Turn) -> None:
-    """Status and timings under a finished, stopped or failed reply."""
+def draw_status(turn: Turn, error: str | None = None, can_continue: bool = True) -> None:
+    """What became of a reply, the same on the chat and Compare pages: stopped, interrupted, failed (with
+    `error`, else the turn's own), or cut at the token limit with what to do about it."""
     if turn.status == "stopped":
         st.caption(STOPPED)
     if turn.status == "interrupted":
@@ -36,11 +38,15 @@ def draw_footer(turn: Turn) -> None:
             ":orange[■ Interrupted] — the app stopped before the reply finished; what arrived is kept."
         )
     if turn.status == "error":
-        st.error(for_page(turn.error), icon=":material/error:")
+        show_error(turn.error if error is None else error)
     if turn.stats and (note := limit_note(turn.stats)):
-        st.caption(
-            f":orange[✂ {note}.] **Continue** asks the model for the rest; or {limit_advice(turn.stats)}."
-        )
+        then = "**Continue** asks the model for the rest; or" if can_continue else "To let it run longer,"
+        st.caption(f":orange[✂ {note}.] {then} {limit_advice(turn.stats)}.")
+
+
+def draw_footer(turn: Turn) -> None:
+    """Status and timings under a finished, stopped or failed reply on the chat page."""
+    draw_status(turn)
     if turn.stats:
         st.caption(" · ".join(p for p in (turn.stats.caption(), window_line(turn.stats)) if p))
 
