@@ -24,6 +24,7 @@ from llm.stream import ChatRequest, Target
 from llm.thinking import LABELS, NO_THINKING_REASON, Level, Style, coerce, levels
 from llm.warm import Warmup
 from ui import access
+from ui.errors import show_error
 from ui.navigation import hand_over
 
 
@@ -326,7 +327,7 @@ def _warm_status(job: Warmup, polling: bool) -> None:
     if not job.done:
         st.caption(f":material/hourglass_top: {for_page(job.status())}")
     elif job.error:
-        st.error(for_page(job.status()), icon=":material/error:")
+        show_error(job.status())
     else:
         st.caption(f":material/check_circle: {for_page(job.status())}")
     if polling and job.done:
