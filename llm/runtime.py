@@ -47,29 +47,29 @@ def _import_litellm() -> ModuleType:
 
 
 def preload(litellm: bool = True, after: float = 3.0) -> None:
-    """Warm what a first reply needs, in background threads.
+    """Warm what a first reply needs, in background threads, `after` seconds from now.
 
-    The native Ollama client at once (milliseconds). litellm (seconds of CPU) only when asked, for the
-    providers and the Router that need it, imported and its first call warmed `after` seconds from now.
-    The import holds the interpreter lock and a core for seconds: begun while the browser still drew the
-    first page, it made that page take a quarter to twice as long to become usable on a busy machine
-    (bench/startup.py), and a first Ollama message sent while it ran waited for it (bench/first_reply.py).
-    A person takes longer than `after` to type a first message, and if they send one sooner, `litellm()`
-    starts the import at once.
+    The native Ollama client (httpx and its TLS context) always; litellm only when asked, for the
+    providers and the Router that need it, imported and its first call warmed. Either, begun while the
+    browser still draws the first page, slows that page (bench/startup.py); litellm's import holds the
+    interpreter lock and a core for seconds, so a first Ollama message sent while it ran waited for it
+    (bench/first_reply.py). A person takes longer than `after` to type a first message; a message sent
+    sooner makes the client itself, and `litellm()` starts the import at once.
     """
     global _litellm, _warmed
     with _lock:
         if not _warmed:
             _warmed = True
-            threading.Thread(target=_warm_native, name="ollama-warm", daemon=True).start()
+            threading.Thread(target=_warm_native, args=(after,), name="ollama-warm", daemon=True).start()
         if litellm and _litellm is None:
             _litellm = Future()
             args = (_litellm, after)
             threading.Thread(target=_resolve, args=args, name="litellm-import", daemon=True).start()
 
 
-def _warm_native() -> None:
-    from llm import ollama_chat  # at once: milliseconds, after the page's run that called `preload`
+def _warm_native(after: float) -> None:
+    _needed.wait(after)
+    from llm import ollama_chat
 
     run(ollama_chat.warm())
 
