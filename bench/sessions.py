@@ -28,15 +28,16 @@ PACE = 0.03
 TOKENS = 100
 CORE_GOAL = 0.05  # of a core per streaming session
 FIRST_GOAL = 0.3  # s: ten sessions' p95 time to first token over one session's
-WATCH = """last => {
-    const b = window.__reply = {sent: 0, first: 0, done: 0, before: 0};
-    const messages = () => document.querySelectorAll('[data-testid="stChatMessageContent"]');
+WATCH = """([last, prompt]) => {
+    const b = window.__reply = {sent: 0, first: 0, done: 0};
     document.addEventListener('keydown', e => {
-        if (e.key === 'Enter' && !b.sent) { b.sent = performance.now(); b.before = messages().length; }
+        if (e.key === 'Enter' && !b.sent) b.sent = performance.now();
     }, true);
     const timer = setInterval(() => {
-        const msgs = messages();  // the reply is the second message after those on the page at Enter
-        const text = b.sent && msgs.length >= b.before + 2 ? msgs[msgs.length - 1].textContent : '';
+        // the reply is the message after the one that asked (the page shows the last 20 messages only)
+        const msgs = [...document.querySelectorAll('[data-testid="stChatMessageContent"]')];
+        const asked = msgs.findLastIndex(m => m.textContent.includes(prompt));
+        const text = b.sent && asked >= 0 && asked + 1 < msgs.length ? msgs[asked + 1].textContent : '';
         if (!b.first && /\\bw0\\b/.test(text)) b.first = performance.now();
         if (text.includes(last)) { b.done = performance.now(); clearInterval(timer); }
     }, 10);
@@ -62,7 +63,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def send(page: Page, text: str) -> None:
-    page.evaluate(WATCH, f"w{TOKENS - 1}")
+    page.evaluate(WATCH, [f"w{TOKENS - 1}", text])
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(text)
     box.press("Enter")
