@@ -50,6 +50,7 @@ class Phase:
     seconds: float  # wall-clock length of the phase
     first: list[float]  # Enter to the first answer word, each reply
     whole: list[float]  # Enter to the last token, each reply
+    requests: list[float]  # Enter to the chat request's arrival at the stand-in, each reply
 
     @property
     def replies(self) -> int:
@@ -62,11 +63,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def send(page: Page, text: str) -> None:
+def send(page: Page, text: str) -> float:
+    """Type `text` and press Enter; when Enter was pressed (this process's clock, as the stand-in's)."""
     page.evaluate(WATCH, [f"w{TOKENS - 1}", text])
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(text)
+    pressed = time.monotonic()
     box.press("Enter")
+    return pressed
 
 
 def idle_cpu(pid: int, seconds: float = 5.0) -> float:
@@ -76,15 +80,26 @@ def idle_cpu(pid: int, seconds: float = 5.0) -> float:
     return (cpu_seconds(pid) - began) / seconds
 
 
-def phase(pages: list[Page], replies: int, pid: int) -> Phase:
+def arrivals(ollama: FakeOllama) -> dict[str, float]:
+    """When each chat request arrived, by the message that asked."""
+    return {
+        r.body["messages"][-1]["content"]: r.arrived
+        for r in list(ollama.requests)
+        if r.path == "/api/chat" and r.body and r.body.get("messages")
+    }
+
+
+def phase(pages: list[Page], replies: int, pid: int, ollama: FakeOllama) -> Phase:
     first: list[float] = []
     whole: list[float] = []
+    pressed: dict[str, float] = {}
     began, cpu = time.monotonic(), cpu_seconds(pid)
     for n in range(replies):
         for page in pages:
             wait_ready(page)
         for i, page in enumerate(pages):  # all at once
-            send(page, f"Tab {i}, question {n}")
+            text = f"Tab {i}, question {n}"
+            pressed[text] = send(page, text)
         for page in pages:
             page.wait_for_function("() => window.__reply.done > 0", timeout=WAIT_MS, polling=50)
             got = page.evaluate("() => window.__reply")
@@ -92,7 +107,9 @@ def phase(pages: list[Page], replies: int, pid: int) -> Phase:
             whole.append((got["done"] - got["sent"]) / 1000)
     for page in pages:
         wait_ready(page)  # the rerun after each reply is part of its cost
-    return Phase(cpu_seconds(pid) - cpu, time.monotonic() - began, first, whole)
+    arrived = arrivals(ollama)
+    requests = [arrived[text] - at for text, at in pressed.items()]
+    return Phase(cpu_seconds(pid) - cpu, time.monotonic() - began, first, whole, requests)
 
 
 def p95(values: list[float]) -> float:
@@ -117,8 +134,8 @@ def one_run(sessions: int, replies: int) -> tuple[Phase, Phase, float]:
             print(f"  app process {served.pid}", flush=True)
             wait_ready(pages[0])
             idle = idle_cpu(served.pid)
-            alone = phase(pages[:1], replies, served.pid)
-            together = phase(pages, replies, served.pid)
+            alone = phase(pages[:1], replies, served.pid, ollama)
+            together = phase(pages, replies, served.pid, ollama)
         finally:
             for context in contexts:
                 context.close()
@@ -164,6 +181,11 @@ def main() -> None:
         [p95(t.first) - p95(a.first) for a, t in runs],
         "s",
         f"goal <= {FIRST_GOAL}",
+    )
+    figure("  of which Enter to the request's arrival p95, one tab", [p95(a.requests) for a, _ in runs])
+    figure(
+        f"  of which Enter to the request's arrival p95, {args.sessions} tabs",
+        [p95(t.requests) for _, t in runs],
     )
     figure(
         f"last reply of a round ends, {args.sessions} tabs (Enter to last token, max)",
