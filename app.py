@@ -52,4 +52,6 @@ if st.sidebar.button("New chat", key="new_chat", width="stretch", icon=":materia
 
 page.run()
 history.draw(chat_page)  # after the page: the store's first use loads SQLAlchemy
-runtime.preload()  # litellm loads in the background once the page is drawn (loading it sooner slows the draw)
+# What the first reply needs loads in the background once the page is drawn (sooner slows the draw);
+# litellm only for the providers that need it.
+runtime.preload(litellm=st.session_state["choice"].target.needs_litellm)

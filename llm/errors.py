@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sys
+from types import ModuleType, SimpleNamespace
 
 from llm.models import DEFAULT_COMPATIBLE_BASE, DEFAULT_OLLAMA_BASE, PROVIDERS
 from llm.rest import url_problem
@@ -223,14 +225,41 @@ def _signin_url(exc: BaseException) -> str:
     return match.group(0) if match else ""
 
 
+class _NotLoaded(Exception):
+    """Stands for a class of a library that is not loaded: no exception is an instance of it."""
+
+
+def _loaded(module: str) -> ModuleType | SimpleNamespace:
+    """A module if it is loaded; else one whose every class is `_NotLoaded`, so that `isinstance` checks
+    against it are False. An Ollama reply is read without litellm or openai: neither is loaded to read an
+    error that cannot be theirs."""
+    loaded = sys.modules.get(module)
+    if loaded is not None:
+        return loaded
+    return SimpleNamespace(**{name: _NotLoaded for name in _CLASSES})
+
+
+_CLASSES = (
+    "APIConnectionError",
+    "AuthenticationError",
+    "BadRequestError",
+    "InternalServerError",
+    "MidStreamFallbackError",
+    "NotFoundError",
+    "RateLimitError",
+    "ServiceUnavailableError",
+    "Timeout",
+)
+
+
 def _connection_failed(exc: BaseException, *kinds: type[BaseException]) -> bool:
     """Whether the request never reached the server, looking through wrapped exceptions.
 
     litellm's OpenAI route reports a refused connection as a 500 whose context is the real cause.
     """
     import httpx
-    import openai
 
+    openai = _loaded("openai")
     seen: BaseException | None = exc
     for _ in range(5):
         if seen is None:
@@ -256,7 +285,7 @@ def translate(
     """
     if isinstance(exc, LLMError):
         return exc
-    from litellm import exceptions as lx  # loaded by the caller already; imported here to keep import cheap
+    lx = _loaded("litellm.exceptions")
 
     status = getattr(exc, "status_code", None)
     original = getattr(exc, "original_exception", None)

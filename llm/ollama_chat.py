@@ -69,6 +69,12 @@ def _client() -> Any:
     return client
 
 
+async def warm() -> None:
+    """Make this loop's client before the first reply needs it (loading its TLS context takes a while);
+    nothing is sent."""
+    _client()
+
+
 async def chat(kwargs: dict[str, Any]) -> AsyncIterator[Chunk]:
     """Stream one reply. Raises `OllamaHTTPError` for an error answer or an error line."""
     headers = {}

@@ -22,6 +22,7 @@ T = TypeVar("T")
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
 _litellm: Future[ModuleType] | None = None
+_warmed = False  # the native Ollama client's warm-up has been started
 _needed = threading.Event()  # set when litellm is wanted now, cutting the preload's wait short
 
 
@@ -45,28 +46,59 @@ def _import_litellm() -> ModuleType:
     return litellm
 
 
-def preload(after: float = 3.0) -> None:
-    """Import litellm (seconds of CPU) in a background thread, starting `after` seconds from now.
+def preload(litellm: bool = True, after: float = 3.0) -> None:
+    """Warm what a first reply needs, in background threads, `after` seconds from now.
 
-    The import holds the interpreter lock and a core for seconds: begun while the browser still drew the
-    first page, it made that page take a quarter to twice as long to become usable on a busy machine
-    (bench/startup.py). A person takes longer than that to type a first message, and if they send one
-    sooner, `litellm()` starts the import at once.
+    The native Ollama client (httpx and its TLS context) always; litellm only when asked, for the
+    providers and the Router that need it, imported and its first call warmed. Either, begun while the
+    browser still draws the first page, slows that page (bench/startup.py); litellm's import holds the
+    interpreter lock and a core for seconds, so a first Ollama message sent while it ran waited for it
+    (bench/first_reply.py). A person takes longer than `after` to type a first message; a message sent
+    sooner makes the client itself, and `litellm()` starts the import at once.
     """
-    global _litellm
+    global _litellm, _warmed
     with _lock:
-        if _litellm is None:
+        if not _warmed:
+            _warmed = True
+            threading.Thread(target=_warm_native, args=(after,), name="ollama-warm", daemon=True).start()
+        if litellm and _litellm is None:
             _litellm = Future()
             args = (_litellm, after)
             threading.Thread(target=_resolve, args=args, name="litellm-import", daemon=True).start()
 
 
+def _warm_native(after: float) -> None:
+    _needed.wait(after)
+    from llm import ollama_chat
+
+    run(ollama_chat.warm())
+
+
 def _resolve(fut: Future[ModuleType], after: float) -> None:
     _needed.wait(after)
     try:
-        fut.set_result(_import_litellm())
+        litellm = _import_litellm()
     except BaseException as exc:
         fut.set_exception(exc)
+        return
+    fut.set_result(litellm)
+    if _needed.is_set():
+        return  # a call is waiting for litellm now: it loads what a warm-up would
+    with contextlib.suppress(Exception):  # a warm-up that fails leaves the first call as slow as before
+        run(_first_call(litellm), timeout=60)
+
+
+async def _first_call(litellm: ModuleType) -> None:
+    """Make a mock call, sending nothing: litellm's first `acompletion` imports openai's API resources and
+    its response bookkeeping lazily, which held a first reply half a second (bench/first_reply.py)."""
+    import openai.resources  # noqa: F401  (imported on the first use of a client's `.chat`)
+
+    message = [{"role": "user", "content": "warm-up"}]
+    stream = await litellm.acompletion(
+        model="openai/warm-up", messages=message, mock_response="ok", stream=True, api_key="not-sent"
+    )
+    async for _ in stream:
+        pass
 
 
 def litellm() -> ModuleType:

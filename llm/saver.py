@@ -29,13 +29,16 @@ def snapshot(turn: Turn) -> Turn:
 
 
 class Saver:
-    def __init__(self, store: Store, interval: float = 0.25) -> None:
+    # A streaming reply is queued at every page update; it is written once a second at most (each write
+    # costs the process's CPU that the sessions share: bench/sessions.py); `flush` writes at once.
+    def __init__(self, store: Store, interval: float = 1.0) -> None:
         self.store = store
         self.interval = interval
         self.problem: str | None = None
         self.written = 0  # writes done so far: a reader's cached copy older than this may be stale
         self._pending: dict[Hashable, Write] = {}  # insertion order is the order of writing
         self._busy = False  # a batch taken from _pending is being written
+        self._hurry = False  # someone waits in `flush`: no pause before the next write
         self._closed = False
         self._keys = itertools.count()
         self._changed = threading.Condition()
@@ -64,6 +67,8 @@ class Saver:
         """Wait until everything queued so far is written; False if it is not done within `timeout`."""
         deadline = time.monotonic() + timeout
         with self._changed:
+            self._hurry = True
+            self._changed.notify_all()
             while self._pending or self._busy:
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -90,6 +95,7 @@ class Saver:
                 if self._closed:
                     return
                 batch, self._pending, self._busy = list(self._pending.items()), {}, True
+                self._hurry = False
             failed = self._write(batch)
             with self._changed:
                 self._busy = False
@@ -123,6 +129,6 @@ class Saver:
         return []
 
     def _sleep(self, seconds: float) -> None:
-        """Wait, unless the saver is closed first."""
+        """Wait, unless the saver is closed or flushed first."""
         with self._changed:
-            self._changed.wait_for(lambda: self._closed, seconds)
+            self._changed.wait_for(lambda: self._closed or self._hurry, seconds)

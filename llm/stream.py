@@ -51,6 +51,11 @@ class Target:
     def litellm_model(self) -> str:
         return PROVIDERS[self.provider].prefix + self.model
 
+    @property
+    def needs_litellm(self) -> bool:
+        """Whether a reply loads litellm: any provider but Ollama, and the Router over several Ollamas."""
+        return self.provider != "ollama" or servers.is_pool(self.base_url)
+
 
 @dataclass(frozen=True)
 class ChatRequest:
@@ -172,7 +177,6 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
             stream, first = opening.result()
             break
         except Exception as exc:
-            await _load_litellm(exc)
             err = to_error(exc, started=False)
             elsewhere = pool is not None and where is not None and pool.failed(target.model, where, err)
             if not err.retryable or attempt == limits.retries:
@@ -221,18 +225,10 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
             )
             yield Event("error", text=str(cut), error=cut)
     except Exception as exc:
-        await _load_litellm(exc)
         err = to_error(exc, started=True)
         yield Event("error", text=str(err), error=err)
     finally:
         await _close(stream)
-
-
-async def _load_litellm(exc: BaseException) -> None:
-    """Load litellm the app's way (off the loop, its price table kept local) before `translate` reads its
-    exception classes: an Ollama reply is read without litellm, so it may not be loaded yet."""
-    if not isinstance(exc, LLMError):
-        await asyncio.to_thread(runtime.litellm)
 
 
 async def _open(kwargs: dict[str, Any], native: bool) -> tuple[Any, Any]:

@@ -86,3 +86,16 @@ def test_litellm_needed_now_does_not_wait_for_a_deferred_preload() -> None:
     code = "from llm import runtime; runtime.preload(after=3600); print(runtime.litellm().__name__)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert done.stdout.strip() == "litellm", done.stderr
+
+
+def test_a_preload_for_ollama_alone_warms_its_client_and_leaves_litellm_unloaded() -> None:
+    """litellm's import holds the interpreter for seconds: an Ollama reply never needs it."""
+    code = (
+        "import sys, threading\n"
+        "from llm import ollama_chat, runtime\n"
+        "runtime.preload(litellm=False, after=0)\n"
+        "[t.join() for t in threading.enumerate() if t.name == 'ollama-warm']\n"
+        "print('litellm' in sys.modules, len(ollama_chat._clients))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.stdout.split() == ["False", "1"], done.stderr

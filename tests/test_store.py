@@ -479,6 +479,20 @@ def test_the_saver_writes_in_order_and_coalesces_a_streaming_reply(url: str) -> 
     assert saver.close()
 
 
+def test_a_flush_does_not_wait_for_the_savers_pause(tmp_path: Path) -> None:
+    """Writes are spaced `interval` apart, but one that a page waits for (`flush`) goes at once."""
+    store = CountingStore(f"sqlite:///{tmp_path / 'h.db'}")
+    saver = Saver(store, interval=600)
+    answer = Turn("assistant", "Half", status="streaming")
+    saver.put_turn(ME, "f", answer)
+    assert saver.flush(30)  # the first write: no pause before it
+    answer.content, answer.status = "Half and the rest.", "complete"
+    saver.put_turn(ME, "f", answer)  # queued during the 600-s pause after the first write
+    assert saver.flush(30), "the flush cut the pause short"
+    assert store.written == [("assistant", "Half"), ("assistant", "Half and the rest.")]
+    assert saver.close()
+
+
 def test_the_saver_reports_a_database_down_and_writes_everything_once_it_is_up() -> None:
     with cluster(started=False) as down:
         store = Store(down.url())
