@@ -128,15 +128,22 @@ def decodes(data: bytes) -> bool:
     return True
 
 
-def can_see(info: ModelInfo) -> bool:
+def can_see(info: ModelInfo, wait: bool = True) -> bool:
     """Whether a model takes pictures: Ollama's `vision` capability (`/api/show`), a LiteLLM Proxy's
-    `supports_vision`, else litellm's own table of cloud models. An OpenAI-compatible server does not say."""
+    `supports_vision`, else litellm's own table of cloud models. An OpenAI-compatible server does not say.
+
+    With `wait=False` a cloud model reads as unable to see until litellm's background import has finished
+    (the page's draw does not wait seconds for it; the next run asks again).
+    """
     if info.provider == "ollama" or "vision" in info.capabilities:
         return "vision" in info.capabilities
     if info.provider in ("openai_compatible", "litellm_proxy") or not info.name:
         return False
+    litellm = runtime.litellm() if wait else runtime.litellm_if_loaded()
+    if litellm is None:
+        return False
     try:
-        return bool(runtime.litellm().supports_vision(model=PROVIDERS[info.provider].prefix + info.name))
+        return bool(litellm.supports_vision(model=PROVIDERS[info.provider].prefix + info.name))
     except Exception:  # a name litellm cannot place: no pictures rather than a failed page
         return False
 

@@ -109,6 +109,14 @@ def litellm() -> ModuleType:
     return _litellm.result()
 
 
+def litellm_if_loaded() -> ModuleType | None:
+    """litellm if its import has finished, else None (without starting or waiting for it)."""
+    fut = _litellm
+    if fut is None or not fut.done() or fut.exception() is not None:
+        return None
+    return fut.result()
+
+
 def run(coro: Awaitable[T], timeout: float | None = None) -> T:
     """Run a coroutine on the shared loop and wait for its result."""
     return asyncio.run_coroutine_threadsafe(_await(coro), loop()).result(timeout)

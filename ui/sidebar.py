@@ -278,7 +278,8 @@ def draw(settings: Settings) -> Choice:
         context,
         max(settings.max_ctx, context or 0),
         keep,
-        vision=images.can_see(info),  # a cloud model: litellm's table (it loads litellm, as its chat will)
+        # A cloud model: litellm's table, once its background import is done (the draw does not wait).
+        vision=images.can_see(info, wait=False),
     )
 
 
