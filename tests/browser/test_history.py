@@ -157,13 +157,13 @@ def test_a_server_killed_mid_reply_keeps_the_question_and_the_partial_answer(
             wait_idle(page)
             assert said(page) == ["Write a long answer"]
             kept = assistant_messages(page).last.inner_text()
-            # Saved as it streamed: at most a write interval (a quarter second, five words here) behind
-            # what the page showed when the server died.
-            assert "w0 w1" in kept and "w30" in kept and "w399" not in kept
+            # Saved as it streamed: at most a write interval (a second, twenty words here) behind what the
+            # page showed when the server died (w40), with a few words to spare for a busy machine.
+            assert "w0 w1" in kept and "w15" in kept and "w399" not in kept
             # The next message is answered, with the partial answer still there.
             send(page, "Go on")
             assert said(page) == ["Write a long answer", "Go on"]
-            assert "w30" in assistant_messages(page).first.inner_text()
+            assert "w15" in assistant_messages(page).first.inner_text()
             assert tracebacks(page) == 0
         page.close()
 
