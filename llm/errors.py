@@ -9,7 +9,7 @@ import asyncio
 import json
 import re
 import sys
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 
 from llm.models import DEFAULT_COMPATIBLE_BASE, DEFAULT_OLLAMA_BASE, PROVIDERS
 from llm.rest import url_problem
@@ -229,14 +229,14 @@ class _NotLoaded(Exception):
     """Stands for a class of a library that is not loaded: no exception is an instance of it."""
 
 
-def _loaded(module: str) -> ModuleType | SimpleNamespace:
-    """A module if it is loaded; else one whose every class is `_NotLoaded`, so that `isinstance` checks
-    against it are False. An Ollama reply is read without litellm or openai: neither is loaded to read an
-    error that cannot be theirs."""
+def _loaded(module: str) -> SimpleNamespace:
+    """A module's exception classes if it is loaded; else `_NotLoaded` for each, so that `isinstance`
+    checks against them are False. An Ollama reply is read without litellm or openai: neither is loaded
+    to read an error that cannot be theirs."""
+    # A module another thread is still importing (litellm loads in the background) is in sys.modules
+    # without all its classes yet: a class not there yet is `_NotLoaded` too (no error can be of it).
     loaded = sys.modules.get(module)
-    if loaded is not None:
-        return loaded
-    return SimpleNamespace(**{name: _NotLoaded for name in _CLASSES})
+    return SimpleNamespace(**{name: getattr(loaded, name, _NotLoaded) for name in _CLASSES})
 
 
 _CLASSES = (

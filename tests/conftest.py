@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -10,7 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from llm.models import PROVIDERS
+from llm.store import Store
 from tests.fake_ollama import FakeOllama
+from tests.postgres import Cluster, cluster
 
 ENTRY = Path(__file__).parent / "app_entry" / "main.py"
 APP_VARS = (
@@ -89,3 +92,27 @@ def make_app(app_env: FakeOllama) -> Callable[[], AppTest]:
         return at
 
     return build
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """A throwaway PostgreSQL cluster for the whole run (`tests/postgres.py`)."""
+    with cluster() as running:
+        yield running
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty history database of each kind."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'history.db'}"
+    return request.getfixturevalue("postgres").create_database(f"t{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def store(url: str) -> Iterator[Store]:
+    """The store on each kind of database, its schema made."""
+    made = Store(url)
+    made.migrate()
+    yield made
+    made.close()

@@ -127,7 +127,9 @@ def test_votes_join_the_board_once_revealed_and_survive_a_new_session(
     assert "Kept with your history" in captions(at)
     assert not at.button(key="leaderboard_reset").disabled
 
-    with queries() as seen:  # reruns draw the board from the session's copy
+    history.writer().flush()  # the reveal's save lands (within a second): the lists are read once more
+    at.run()
+    with queries() as seen:  # then reruns draw the board and the lists from the session's copy
         at.run()
         at.run()
     assert board(at) == rows

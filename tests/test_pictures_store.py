@@ -2,44 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import create_engine, inspect
 
 from llm.conversation import Turn, to_json
 from llm.db import attachments, metadata
 from llm.images import Image
 from llm.store import Store
-from tests.postgres import Cluster, cluster
 
 ME = "local"
 PNG = (Path(__file__).parent / "data" / "red.png").read_bytes()
 RED = Image("red.png", "image/png", PNG)
 GIF = Image("dot.gif", "image/gif", b"GIF89a" + bytes(range(256)))
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[Cluster]:
-    with cluster() as running:
-        yield running
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'history.db'}"
-    return request.getfixturevalue("postgres").create_database(f"t{uuid.uuid4().hex[:12]}")
-
-
-@pytest.fixture
-def store(url: str) -> Iterator[Store]:
-    made = Store(url)
-    made.migrate()
-    yield made
-    made.close()
 
 
 def test_pictures_round_trip_in_order_with_their_message(store: Store) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,31 +19,9 @@ from llm.leaderboard import Ballot, Setting
 from llm.saver import Saver
 from llm.store import TITLE_CHARS, SavedChat, Store
 from llm.stream import ChatRequest, Target
-from tests.postgres import Cluster, cluster, free_port
+from tests.postgres import cluster, free_port
 
 ME, OTHER = "local", "someone@example.com"
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[Cluster]:
-    with cluster() as running:
-        yield running
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database of each kind."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'history.db'}"
-    return request.getfixturevalue("postgres").create_database(f"t{uuid.uuid4().hex[:12]}")
-
-
-@pytest.fixture
-def store(url: str) -> Iterator[Store]:
-    made = Store(url)
-    made.migrate()
-    yield made
-    made.close()
 
 
 def opened(store: Store, chat_id: str, owner: str = ME, stale: float = 15.0) -> SavedChat:

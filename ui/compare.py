@@ -270,15 +270,13 @@ def draw_results(comparison: Comparison, show_thinking: bool) -> None:
         else "One run: the same prompt varies a lot from run to run, so try Repeat N times."
     )
     present.figures(pd.DataFrame(comparison.table()).set_index("Figure"))
-    chart = comparison.chart()
-    if chart:
+    if chart := comparison.chart():
         st.caption(
             "Where the time went: loading the model (a cold start), waiting for the first token, thinking, "
             "answering."
         )
         st.altair_chart(present.larger(_phase_chart(pd.DataFrame(chart))), width="stretch")
-    thought = comparison.thinking_chart()
-    if thought:
+    if thought := comparison.thinking_chart():
         st.caption(
             "How much each column thought, in tokens: counted by the provider, or estimated (≈) from the "
             "thinking's share of the reply."
