@@ -20,7 +20,7 @@ from llm.models import (
     env_key,
     thinking_style,
 )
-from llm.stream import ChatRequest, Target
+from llm.request import ChatRequest, Target
 from llm.thinking import LABELS, NO_THINKING_REASON, Level, Style, coerce, levels
 from llm.warm import Warmup
 from ui import access
