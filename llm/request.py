@@ -39,7 +39,7 @@ class Target:
 
     @property
     def base_url(self) -> str | None:
-        if self.provider == "ollama":
+        if PROVIDERS[self.provider].native:
             return self.api_base or DEFAULT_OLLAMA_BASE
         return self.api_base
 
@@ -50,7 +50,7 @@ class Target:
     @property
     def needs_litellm(self) -> bool:
         """Whether a reply loads litellm: any provider but Ollama, and the Router over several Ollamas."""
-        return self.provider != "ollama" or servers.is_pool(self.base_url)
+        return not PROVIDERS[self.provider].native or servers.is_pool(self.base_url)
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def request_kwargs(req: ChatRequest, limits: Limits) -> dict[str, Any]:
 
     target = req.target
     provider = PROVIDERS[target.provider]
-    native = target.provider == "ollama"
+    native = provider.native
     messages = ([{"role": "system", "content": req.system}] if req.system.strip() else []) + [
         images.on_wire(m, req.vision, native) for m in req.messages
     ]
@@ -99,9 +99,9 @@ def request_kwargs(req: ChatRequest, limits: Limits) -> dict[str, Any]:
         kwargs["max_tokens"] = max(kwargs.get("max_tokens") or 0, budget + 4096)
     if target.base_url:
         kwargs["api_base"] = target.base_url
-    if target.provider == "ollama" and req.num_ctx:
+    if native and req.num_ctx:
         kwargs["num_ctx"] = req.num_ctx  # into `options` on /api/chat (llm/ollama_chat.py)
-    if target.provider == "ollama" and req.keep_alive:
+    if native and req.keep_alive:
         kwargs["keep_alive"] = keep_alive.wire(req.keep_alive)
     key = target.api_key or (env_key(target.provider) if provider.key_var else None)
     if provider.key_var and not key:

@@ -39,8 +39,9 @@ async def stream_chat(req: ChatRequest, limits: Limits = Limits()) -> AsyncItera
 async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterator[Event]:
     target = req.target
     key_var = PROVIDERS[target.provider].key_var
+    native = PROVIDERS[target.provider].native
     where = target.base_url  # with several Ollama servers: the one this attempt went to
-    pool = servers.pool_for(where) if target.provider == "ollama" else None
+    pool = servers.pool_for(where) if native else None
 
     def to_error(exc: BaseException, started: bool) -> LLMError:
         return translate(
@@ -62,7 +63,7 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
     for attempt in range(limits.retries + 1):
         if pool is not None:  # litellm's Router chooses among the servers not cooling down
             where = kwargs["api_base"] = stats.server = await pool.pick(target.model)
-        opening = asyncio.ensure_future(_open(kwargs, native=target.provider == "ollama"))
+        opening = asyncio.ensure_future(_open(kwargs, native=native))
         try:
             async for event in _watch(
                 opening,
