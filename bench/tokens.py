@@ -29,7 +29,8 @@ import httpx
 from bench.common import arguments, figure
 from llm import runtime
 from llm.conversation import Turn, ends_text, update_interval
-from llm.stream import ChatRequest, Target, stream_chat
+from llm.request import ChatRequest, Target
+from llm.stream import stream_chat
 from tests.fake_ollama import FakeModel, FakeOllama
 
 TOKENS = 8000

@@ -29,15 +29,16 @@ def compatible_models(base: str, api_key: str | None = None) -> list[ModelInfo]:
 
 def models_for(provider: str, base: str | None, api_key: str | None = None) -> list[ModelInfo]:
     """The models to offer; raises `LLMError` when a local server cannot be asked."""
-    if provider == "ollama":
+    listing = PROVIDERS[provider].listing
+    if listing == "ollama":
         if servers.is_pool(base):  # several servers: each model once, with how many servers have it
             return servers.merged_models(servers.split_bases(base))
         return ollama.list_models(base or "")
-    if provider == "litellm_proxy":
+    if listing == "proxy":
         if not base:
             raise LLMError("Enter the LiteLLM Proxy's address, e.g. http://localhost:4000.")
         return proxy.models(base, api_key or env_key(provider))  # a pasted key, else the environment's
-    if provider == "openai_compatible":
+    if listing == "openai":
         if not base:
             raise LLMError("Enter the server's base URL, e.g. http://localhost:1234/v1 for LM Studio.")
         return compatible_models(base, api_key)

@@ -24,7 +24,8 @@ from llm.errors import for_compare
 from llm.events import Event
 from llm.figures import FIGURES, PHASES, Spread, counted, phases, spreads
 from llm.models import PROVIDERS, env_key
-from llm.stream import ChatRequest, Limits, Target, stream_chat
+from llm.request import ChatRequest, Limits, Target
+from llm.stream import stream_chat
 from llm.thinking import LABELS, Level, Style, coerce, levels
 
 T = TypeVar("T")

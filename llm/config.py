@@ -22,9 +22,9 @@ from llm.models import (
     PROVIDERS,
     normalize_model,
 )
+from llm.request import Limits
 from llm.rest import url_problem
 from llm.servers import split_bases
-from llm.stream import Limits
 
 T = TypeVar("T")
 

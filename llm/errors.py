@@ -297,7 +297,7 @@ def translate(
             f"The reply was cut off ({reason}). What arrived is kept; {REGENERATE}.",
             status=status,
         )
-    is_ollama = provider == "ollama"
+    is_ollama = provider in PROVIDERS and PROVIDERS[provider].native
     label = PROVIDERS[provider].label if provider in PROVIDERS else provider
     where = base_url or label
     if provider == "litellm_proxy":

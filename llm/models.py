@@ -27,7 +27,24 @@ class Provider:
     # "estimate": possibly litellm's own count (Anthropic's, unless the API gave one:
     # llms/anthropic/chat/transformation.py), or whatever a proxy's backend route produced.
     thinking_count: Literal["sent", "server", "estimate"] = "sent"
+    # Speaks Ollama's own API: its replies are read natively from /api/chat (not through litellm), its
+    # errors are read as Ollama's, and its models can be loaded, kept warm, given a context window and
+    # managed on the Models page.
+    native: bool = False
+    # How its models are listed: Ollama's /api/tags, an OpenAI-compatible server's /models, a LiteLLM
+    # Proxy's /v1/model/info, or the short list in `models`.
+    listing: Literal["ollama", "openai", "proxy", "fixed"] = "fixed"
+    # Its server's address: the `Settings` field (also the sidebar's widget key) holding it, the sidebar
+    # box's label and help, and the address used when none is set. "" when it has no address to set.
+    base_setting: str = ""
+    base_label: str = ""
+    base_help: str | None = None
+    default_base: str | None = None
 
+
+DEFAULT_OLLAMA_BASE = "http://localhost:11434"
+DEFAULT_COMPATIBLE_BASE = "http://localhost:1234/v1"
+DEFAULT_PROXY_BASE = "http://localhost:4000"
 
 # litellm's route for any server that speaks OpenAI's chat API (LM Studio, llama.cpp, vLLM, Ollama's /v1).
 # It parses the stream itself, as it does Ollama's: `openai/` goes through the openai SDK, whose typed
@@ -37,7 +54,16 @@ OPENAI_COMPATIBLE_PREFIX = "hosted_vllm/"
 PROVIDERS: dict[str, Provider] = {
     p.id: p
     for p in (
-        Provider("ollama", "Ollama", "ollama_chat/"),
+        Provider(
+            "ollama",
+            "Ollama",
+            "ollama_chat/",
+            native=True,
+            listing="ollama",
+            base_setting="ollama_base",
+            base_label="Ollama URL",
+            default_base=DEFAULT_OLLAMA_BASE,
+        ),
         Provider(
             "openai",
             "OpenAI",
@@ -88,6 +114,11 @@ PROVIDERS: dict[str, Provider] = {
             "OPENAI_COMPATIBLE_API_KEY",
             needs_base_url=True,
             key_optional=True,
+            listing="openai",
+            base_setting="compatible_base",
+            base_label="Base URL",
+            base_help="LM Studio, llama.cpp or vLLM, ending in /v1",
+            default_base=DEFAULT_COMPATIBLE_BASE,
         ),
         Provider(
             "litellm_proxy",
@@ -97,13 +128,14 @@ PROVIDERS: dict[str, Provider] = {
             needs_base_url=True,
             key_optional=True,  # a proxy without a master key takes any key
             thinking_count="estimate",
+            listing="proxy",
+            base_setting="proxy_base",
+            base_label="LiteLLM Proxy URL",
+            base_help="The team's LiteLLM Proxy, e.g. http://localhost:4000 (LITELLM_PROXY_API_BASE)",
+            default_base=DEFAULT_PROXY_BASE,
         ),
     )
 }
-
-DEFAULT_OLLAMA_BASE = "http://localhost:11434"
-DEFAULT_COMPATIBLE_BASE = "http://localhost:1234/v1"
-DEFAULT_PROXY_BASE = "http://localhost:4000"
 
 
 @dataclass(frozen=True)
@@ -214,7 +246,7 @@ def _proxied_style(info: ModelInfo) -> Style:
 
 def normalize_model(provider: str, model: str) -> str:
     """Accept `ollama/NAME` or `ollama_chat/NAME` (the forms `.env` files use) as plain NAME."""
-    if provider == "ollama":
+    if PROVIDERS[provider].native:
         for prefix in ("ollama_chat/", "ollama/"):
             if model.startswith(prefix):
                 return model[len(prefix) :]

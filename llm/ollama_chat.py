@@ -36,7 +36,7 @@ class OllamaHTTPError(Exception):
 
 
 def body(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The `/api/chat` body for the fields `stream.request_kwargs` prepared (litellm's names)."""
+    """The `/api/chat` body for the fields `request.request_kwargs` prepared (litellm's names)."""
     options: dict[str, Any] = {}
     if kwargs.get("temperature") is not None:
         options["temperature"] = kwargs["temperature"]

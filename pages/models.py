@@ -7,6 +7,7 @@ import streamlit as st
 from llm import ollama, servers
 from llm.errors import LLMError
 from llm.markdown import for_page
+from llm.models import PROVIDERS
 from ui import models as view
 from ui import sidebar
 from ui.errors import show_error
@@ -14,7 +15,7 @@ from ui.errors import show_error
 choice = sidebar.current()
 
 st.title("Models")
-if choice.target.provider != "ollama":
+if not PROVIDERS[choice.target.provider].native:
     view.explain_not_ollama(choice.target.provider)
     st.stop()
 

@@ -13,7 +13,8 @@ import pytest
 
 from llm import runtime
 from llm.models import ModelInfo, thinking_style
-from llm.stream import ChatRequest, Limits, Target, stream_chat
+from llm.request import ChatRequest, Limits, Target
+from llm.stream import stream_chat
 from llm.thinking import levels
 from tests.capture_server import ANSWER, Captured, CaptureServer
 

@@ -29,7 +29,7 @@ from llm.conversation import Turn
 from llm.events import Event, Stats
 from llm.figures import Spread, counted, figure_lines, phases, spreads
 from llm.models import PROVIDERS
-from llm.stream import ChatRequest, Limits, Target
+from llm.request import ChatRequest, Limits, Target
 from tests.fake_ollama import CHAT_PATHS, FakeOllama
 
 PROMPT = "why is the sky blue"

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from llm import config
 from llm.config import DotEnv, load_settings
 from llm.errors import ConfigError
-from llm.stream import Limits
+from llm.request import Limits
 
 
 def test_defaults() -> None:

@@ -18,7 +18,8 @@ from llm.compare import Comparison
 from llm.conversation import Turn
 from llm.events import Event
 from llm.models import ModelInfo, thinking_style
-from llm.stream import ChatRequest, Limits, Target, stream_chat
+from llm.request import ChatRequest, Limits, Target
+from llm.stream import stream_chat
 from tests.capture_server import CaptureServer
 from tests.fake_ollama import FakeOllama
 

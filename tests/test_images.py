@@ -19,7 +19,8 @@ from llm.events import Event
 from llm.images import MAX_BYTES, Image, can_see, on_wire, read
 from llm.models import ModelInfo
 from llm.proxy import from_entry
-from llm.stream import ChatRequest, Limits, Target, stream_chat
+from llm.request import ChatRequest, Limits, Target
+from llm.stream import stream_chat
 from tests.capture_server import CaptureServer
 from tests.fake_ollama import FakeOllama
 

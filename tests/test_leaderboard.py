@@ -6,7 +6,7 @@ import random
 
 from llm.compare import Comparison
 from llm.leaderboard import Ballot, Setting, ballots, headline, leaders, standings
-from llm.stream import ChatRequest, Target
+from llm.request import ChatRequest, Target
 from llm.thinking import Level, Style
 
 LOW, MEDIUM, HIGH = (Setting("ollama", "gpt-oss:20b", level) for level in ("low", "medium", "high"))

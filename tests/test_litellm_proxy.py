@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 from llm import catalog, errors, runtime
 from llm.events import Event
 from llm.models import thinking_style
-from llm.stream import ChatRequest, Limits, Target, stream_chat
+from llm.request import ChatRequest, Limits, Target
+from llm.stream import stream_chat
 from tests import litellm_proxy
 from tests.fake_ollama import FakeOllama
 

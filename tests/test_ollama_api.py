@@ -14,7 +14,8 @@ from llm import ollama as api
 from llm.errors import BadRequest, ConfigError, ModelNotFound, ServerError, ServerUnreachable, SignInNeeded
 from llm.models import thinking_style
 from llm.pull import PullProgress, PullTracker, human_duration
-from llm.stream import ChatRequest, Limits, Target, stream_chat
+from llm.request import ChatRequest, Limits, Target
+from llm.stream import stream_chat
 from tests.fake_ollama import SIGNIN_URL, FakeModel, FakeOllama
 
 GB = 1_000_000_000

@@ -21,7 +21,8 @@ from streamlit.testing.v1 import AppTest
 from llm import runtime
 from llm.events import Event
 from llm.models import PROVIDERS
-from llm.stream import ChatRequest, Limits, Target, stream_chat
+from llm.request import ChatRequest, Limits, Target
+from llm.stream import stream_chat
 from tests.browser.server import free_port
 from tests.conftest import APP_VARS, ENTRY
 

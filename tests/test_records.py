@@ -11,7 +11,7 @@ from llm.compare import Comparison
 from llm.conversation import Turn, from_json, to_json
 from llm.errors import ImportFailed
 from llm.events import Stats
-from llm.stream import ChatRequest, Target
+from llm.request import ChatRequest, Target
 
 SETTINGS = {"provider": "Ollama", "model": "qwen3:8b", "thinking": "On"}
 

@@ -9,7 +9,8 @@ import pytest
 from llm import catalog, errors, runtime, servers
 from llm.config import load_settings
 from llm.events import Event
-from llm.stream import ChatRequest, Limits, Target, stream_chat
+from llm.request import ChatRequest, Limits, Target
+from llm.stream import stream_chat
 from tests.fake_ollama import FakeModel, FakeOllama
 
 FAST = Limits(retries=2, backoff=0.05, backoff_cap=0.2, stall=2, first_token=10, notice_every=0.2)

@@ -16,9 +16,9 @@ from llm.db import REPO, SCHEMA_VERSION, chats, comparisons, database_url, messa
 from llm.errors import ImportFailed, StoreError
 from llm.events import Stats
 from llm.leaderboard import Ballot, Setting
+from llm.request import ChatRequest, Target
 from llm.saver import Saver
 from llm.store import TITLE_CHARS, SavedChat, Store
-from llm.stream import ChatRequest, Target
 from tests.postgres import cluster, free_port
 
 ME, OTHER = "local", "someone@example.com"

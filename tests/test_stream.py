@@ -9,7 +9,8 @@ import pytest
 
 from llm import errors, runtime
 from llm.events import Event
-from llm.stream import ChatRequest, Limits, Target, request_kwargs, stream_chat
+from llm.request import ChatRequest, Limits, Target, request_kwargs
+from llm.stream import stream_chat
 from llm.think_tags import ThinkSplitter
 from tests.fake_ollama import FakeModel, FakeOllama
 
@@ -340,7 +341,8 @@ def test_an_ollama_error_is_mapped_without_loading_litellm(ollama: FakeOllama) -
     code = (
         "import sys\n"
         "from llm import runtime\n"
-        "from llm.stream import ChatRequest, Limits, Target, stream_chat\n"
+        "from llm.request import ChatRequest, Limits, Target\n"
+        "from llm.stream import stream_chat\n"
         f"target = Target('ollama', 'nosuch:1b', {ollama.url!r})\n"
         "request = ChatRequest(target, [{'role': 'user', 'content': 'hi'}])\n"
         "events = list(runtime.iterate(stream_chat(request, Limits(retries=0))))\n"

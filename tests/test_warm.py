@@ -14,7 +14,8 @@ from llm import keep_alive, ollama, runtime
 from llm.config import load_settings
 from llm.errors import ConfigError
 from llm.events import Stats
-from llm.stream import ChatRequest, Limits, Target, stream_chat
+from llm.request import ChatRequest, Limits, Target
+from llm.stream import stream_chat
 from llm.warm import Warmup
 from tests.fake_ollama import FakeOllama
 

@@ -28,7 +28,7 @@ from llm.errors import LLMError
 from llm.figures import PHASES, figure_lines, spreads
 from llm.markdown import for_page, plain
 from llm.models import PROVIDERS, ModelInfo, thinking_style
-from llm.stream import Limits
+from llm.request import Limits
 from llm.thinking import LABELS, NO_THINKING_REASON, coerce, levels
 from ui import present
 from ui.downloads import export_buttons

@@ -13,14 +13,12 @@ from llm.context import DEFAULT_CEILING, SIZES, Window, choose, conversation_tok
 from llm.errors import LLMError
 from llm.markdown import for_page
 from llm.models import (
-    DEFAULT_COMPATIBLE_BASE,
-    DEFAULT_PROXY_BASE,
     PROVIDERS,
     ModelInfo,
     env_key,
     thinking_style,
 )
-from llm.stream import ChatRequest, Target
+from llm.request import ChatRequest, Target
 from llm.thinking import LABELS, NO_THINKING_REASON, Level, Style, coerce, levels
 from llm.warm import Warmup
 from ui import access
@@ -54,7 +52,7 @@ class Choice:
     ) -> Window | None:
         """The context window a request with these messages gets (Ollama only; others set their own)."""
         target = target or self.target
-        if target.provider != "ollama":
+        if not PROVIDERS[target.provider].native:
             return None
         maximum = self.info.context_length if target.model == self.target.model else None
         thinks = (style or self.style) != "none" and (level or self.level) != "off"
@@ -110,7 +108,7 @@ def refresh_models() -> None:
 
 def model_info(provider: str, base: str | None, model: str, listed: list[ModelInfo]) -> ModelInfo:
     """The model's facts: Ollama's capabilities from `/api/show`, otherwise what its name tells."""
-    if provider == "ollama" and base:
+    if PROVIDERS[provider].native and base:
         try:
             return cached_show(base, model)
         except LLMError:
@@ -231,25 +229,12 @@ def draw(settings: Settings) -> Choice:
             key="provider",
             format_func=lambda p: PROVIDERS[p].label,
         )
+        spec = PROVIDERS[provider]
         base: str | None = None
-        if provider == "ollama":
-            base = _address("Ollama URL", settings.ollama_base, "ollama_base", locked).rstrip("/")
-        elif provider == "openai_compatible":
-            base = _address(
-                "Base URL",
-                settings.compatible_base or DEFAULT_COMPATIBLE_BASE,
-                "compatible_base",
-                locked,
-                "LM Studio, llama.cpp or vLLM, ending in /v1",
-            )
-        elif provider == "litellm_proxy":
-            base = _address(
-                "LiteLLM Proxy URL",
-                settings.proxy_base or DEFAULT_PROXY_BASE,
-                "proxy_base",
-                locked,
-                "The team's LiteLLM Proxy, e.g. http://localhost:4000 (LITELLM_PROXY_API_BASE)",
-            )
+        if spec.base_setting:
+            saved = getattr(settings, spec.base_setting) or spec.default_base or ""
+            base = _address(spec.base_label, saved, spec.base_setting, locked, spec.base_help)
+            base = base.rstrip("/") if spec.native else base
         api_key = _api_key(provider, locked)
         default_model = settings.model if provider == settings.provider else ""
         model, listed = _model(provider, base, api_key, default_model)
@@ -257,14 +242,14 @@ def draw(settings: Settings) -> Choice:
         style = thinking_style(info)
         level = _thinking(style, settings.thinking)
         show_thinking = st.toggle("Show thinking", value=not settings.hide_thinking, key="show_thinking")
-        keep = _warm(settings, base or "", model) if provider == "ollama" else None
+        keep = _warm(settings, base or "", model) if spec.native else None
         with st.expander("Generation", expanded=False):
             system = st.text_area("System prompt", "", key="system_prompt")
             temperature = st.slider("Temperature", 0.0, 2.0, 0.8, 0.1, key="temperature")
             max_tokens = st.number_input(
                 "Max tokens", 0, 131072, 0, 256, key="max_tokens", help="0 lets the model decide."
             )
-            context = _context(settings, info) if provider == "ollama" else None
+            context = _context(settings, info) if spec.native else None
     target = Target(provider, model, base, api_key)
     return Choice(
         target,
