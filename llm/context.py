@@ -13,13 +13,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from llm.events import Stats
+from llm.events import CHARS_PER_TOKEN, Stats
 
-# The heuristic, without the model's tokenizer: English runs about 4 characters a token in the tokenizers
-# of Llama, Qwen, Gemma and gpt-oss, code and numbers fewer, so 3.5 errs on the large side; a character
-# outside ASCII (Chinese, Japanese, emoji, most accented words) is counted as a whole token. Each message
-# adds its role markers and template tokens.
-CHARS_PER_TOKEN = 3.5
+# The heuristic, without the model's tokenizer: CHARS_PER_TOKEN ASCII characters a token (kept beside
+# `Stats`, whose thinking estimate uses it too); a character outside ASCII (Chinese, Japanese, emoji, most
+# accented words) is counted as a whole token. Each message adds its role markers and template tokens.
 MESSAGE_OVERHEAD = 8
 IMAGE_TOKENS = (
     768  # what Ollama counts a picture as when it fits a conversation to the window (server/prompt.go)

@@ -135,15 +135,17 @@ def can_see(info: ModelInfo, wait: bool = True) -> bool:
     With `wait=False` a cloud model reads as unable to see until litellm's background import has finished
     (the page's draw does not wait seconds for it; the next run asks again).
     """
-    if info.provider == "ollama" or "vision" in info.capabilities:
+    provider = PROVIDERS.get(info.provider)
+    # A server's own list says (Ollama's /api/show, a proxy's model info; an OpenAI-compatible one does not)
+    if provider is None or provider.listing != "fixed" or "vision" in info.capabilities:
         return "vision" in info.capabilities
-    if info.provider in ("openai_compatible", "litellm_proxy") or not info.name:
+    if not info.name:
         return False
     litellm = runtime.litellm() if wait else runtime.litellm_if_loaded()
     if litellm is None:
         return False
     try:
-        return bool(litellm.supports_vision(model=PROVIDERS[info.provider].prefix + info.name))
+        return bool(litellm.supports_vision(model=provider.prefix + info.name))
     except Exception:  # a name litellm cannot place: no pictures rather than a failed page
         return False
 

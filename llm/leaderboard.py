@@ -109,7 +109,8 @@ def leaders(board: list[Standing]) -> list[Standing]:
     return [s for s in board if (s.win_rate, s.votes) == (first.win_rate, first.votes)]
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
+    """'1 vote', '2 votes'."""
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
@@ -119,8 +120,8 @@ def headline(board: list[Standing]) -> str:
     if not first:
         return ""
     top = first[0]
-    share = f"{top.votes} of {_plural(top.cast, 'vote')} ({top.win_rate:.0%})"
+    share = f"{top.votes} of {plural(top.cast, 'vote')} ({top.win_rate:.0%})"
     if len(first) == 1:
-        return f"**Preferred so far: {top.name}**, with {share} in {_plural(top.runs, 'blind run')}."
+        return f"**Preferred so far: {top.name}**, with {share} in {plural(top.runs, 'blind run')}."
     names = ", ".join(s.name for s in first[:-1]) + f" and {first[-1].name}"
     return f"**A tie for first place: {names}**, each with {share}."

@@ -169,16 +169,22 @@ def _call(method: str, *args: Any) -> Any:
     return result
 
 
-def _listed(who: str, search: str, limit: int) -> list[ChatSummary]:
-    """The conversations to list, read again only when this process wrote since, the query changed, or
-    a few seconds passed (another app process may have written): a rerun redraws without a query."""
-    key = (who, search, limit, writer().written)
-    cached = st.session_state.get("history_listed")
+def _reused(slot: str, method: str, *args: Any) -> list[Any]:
+    """A list read from the store with `method`, kept in the session under `slot` and read again only when
+    this process wrote since, the arguments changed, or LISTED_FOR seconds passed (another app process may
+    have written): a rerun redraws without a query."""
+    key = (args, writer().written)
+    cached = st.session_state.get(slot)
     if cached and cached[0] == key and time.monotonic() - cached[1] < LISTED_FOR:
         return list(cached[2])
-    chats: list[ChatSummary] = _call("chats", who, search, limit) or []
-    st.session_state["history_listed"] = (key, time.monotonic(), chats)
-    return chats
+    found: list[Any] = _call(method, *args) or []
+    st.session_state[slot] = (key, time.monotonic(), found)
+    return found
+
+
+def _listed(who: str, search: str, limit: int) -> list[ChatSummary]:
+    """The conversations to list (see `_reused`)."""
+    return _reused("history_listed", "chats", who, search, limit)
 
 
 def _delete(who: str, chat: ChatSummary) -> None:
@@ -351,14 +357,8 @@ def _pick_comparison(who: str) -> None:
 
 
 def _comparisons_listed(who: str) -> list[ComparisonSummary]:
-    """The saved comparisons to offer, read again as `_listed` reads the conversations."""
-    key = (who, writer().written)
-    cached = st.session_state.get("history_comparisons")
-    if cached and cached[0] == key and time.monotonic() - cached[1] < LISTED_FOR:
-        return list(cached[2])
-    listed: list[ComparisonSummary] = _call("comparisons", who, 50) or []
-    st.session_state["history_comparisons"] = (key, time.monotonic(), listed)
-    return listed
+    """The saved comparisons to offer (see `_reused`)."""
+    return _reused("history_comparisons", "comparisons", who, 50)
 
 
 def comparison_picker() -> None:

@@ -17,7 +17,7 @@ import streamlit as st
 
 from llm.compare import Comparison
 from llm.errors import LLMError
-from llm.leaderboard import Ballot, Standing, ballots, headline, leaders, standings
+from llm.leaderboard import Ballot, Standing, ballots, headline, leaders, plural, standings
 from llm.markdown import for_page
 from ui import history
 
@@ -84,10 +84,6 @@ def _undo(who: str | None, kept: Any) -> None:
     st.session_state[UNDO] = None
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 def _chart(board: list[Standing]) -> alt.LayerChart:
     """One bar per setting, its length the win rate, the best first; the leader in the theme's colour."""
     first = {s.setting for s in leaders(board)}
@@ -96,7 +92,7 @@ def _chart(board: list[Standing]) -> alt.LayerChart:
             "Setting": [s.name for s in board],
             "Win rate": [s.win_rate for s in board],
             "Figures": [
-                f"{s.win_rate:.0%} · {s.votes} of {_plural(s.cast, 'vote')} · {_plural(s.runs, 'run')}"
+                f"{s.win_rate:.0%} · {s.votes} of {plural(s.cast, 'vote')} · {plural(s.runs, 'run')}"
                 for s in board
             ],
             "Leader": [s.setting in first for s in board],
@@ -191,5 +187,5 @@ def draw(comparison: Comparison | None) -> None:
     undo = st.session_state.get(UNDO)
     if undo is not None and undo[0] == who:
         _, kept, votes = undo
-        st.caption(f"Leaderboard reset: {_plural(votes, 'vote')} set aside.")
+        st.caption(f"Leaderboard reset: {plural(votes, 'vote')} set aside.")
         st.button("Undo", key="leaderboard_restore", icon=":material/undo:", on_click=_undo, args=[who, kept])
