@@ -51,8 +51,8 @@ class Settings:
 
     def base_for(self, provider: str) -> str:
         """The server address set for a provider ("" for a cloud provider, or when unset)."""
-        bases = {"ollama": self.ollama_base, "openai_compatible": self.compatible_base}
-        return {**bases, "litellm_proxy": self.proxy_base}.get(provider, "")
+        setting = PROVIDERS[provider].base_setting if provider in PROVIDERS else ""
+        return str(getattr(self, setting)) if setting else ""
 
 
 def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:

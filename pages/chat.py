@@ -7,10 +7,11 @@ import streamlit as st
 from llm import conversation
 from llm.context import limit_note
 from llm.conversation import Turn
-from llm.markdown import for_page, plain
+from llm.markdown import plain
 from llm.stream import stream_chat
 from ui import history, overflow, present, sidebar, starters
 from ui.downloads import export_buttons
+from ui.errors import show_error
 from ui.turns import (
     LiveReply,
     attached,
@@ -66,7 +67,7 @@ def reply() -> None:
 
 offer_pictures(choice.vision)
 if problem := refused():
-    st.error(for_page(problem), icon=":material/hide_image:")
+    show_error(problem, icon=":material/hide_image:")
 if not choice.vision and (pictures := sum(len(t.images) for t in turns)):
     # Left out rather than refused: the conversation can go on about the text with a model that cannot see.
     st.caption(

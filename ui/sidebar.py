@@ -232,7 +232,7 @@ def draw(settings: Settings) -> Choice:
         spec = PROVIDERS[provider]
         base: str | None = None
         if spec.base_setting:
-            saved = getattr(settings, spec.base_setting) or spec.default_base or ""
+            saved = settings.base_for(provider) or spec.default_base or ""
             base = _address(spec.base_label, saved, spec.base_setting, locked, spec.base_help)
             base = base.rstrip("/") if spec.native else base
         api_key = _api_key(provider, locked)

@@ -58,7 +58,7 @@ def draw_turn(turn: Turn, show_thinking: bool) -> None:
     draw_footer(turn)
 
 
-THUMBNAIL = 160  # pixels wide, a picture in the history
+SHOWN_WIDTH = 160  # pixels, a picture as the history draws it (from `Image.thumbnail`)
 
 # A long paste (a log, a file) would fill the page: a message longer than this shows its start and a
 # "Show all" button. The whole text is kept, sent and exported.
@@ -77,7 +77,9 @@ def draw_user(turn: Turn) -> None:
     """A person's message, its start only when long, until they ask for all of it, and its pictures."""
     if turn.images:  # the person's own files, from memory: nothing is fetched
         st.image(
-            [i.thumbnail for i in turn.images], caption=[plain(i.name) for i in turn.images], width=THUMBNAIL
+            [i.thumbnail for i in turn.images],
+            caption=[plain(i.name) for i in turn.images],
+            width=SHOWN_WIDTH,
         )
         if not turn.content:
             return
