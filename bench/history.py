@@ -47,8 +47,9 @@ from bench.common import (
 )
 from bench.rerun import rerun_seconds
 from bench.stream import PACE, TOKENS, Scenario, Shown, TimedOllama, send_and_watch, short_replies, writer
+from llm.access import LOCAL
 from llm.db import chats, make_engine, messages
-from llm.store import LOCAL, Store, _row, title_of
+from llm.store import Store, _row, title_of
 from tests.fake_ollama import FakeOllama
 
 MEASURES = ("stream", "rerun", "open", "list")

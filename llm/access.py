@@ -18,6 +18,7 @@ from dataclasses import dataclass
 # 127.x.y.z: tests bind 127.0.0.2 to stand in for a LAN address, and nobody types it to stay local.
 LOCAL_ADDRESSES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 TRUE = frozenset({"1", "true", "yes", "on"})
+LOCAL = "local"  # whose history it is when Streamlit's login is not configured: the person at this machine
 
 
 @dataclass(frozen=True)

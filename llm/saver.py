@@ -1,5 +1,9 @@
 """Writes to a `Store` from one background thread, so drawing and streaming never wait on the database.
 
+The store may be handed over unopened, as a function that opens it: it is then opened by `open_soon` on a
+thread of its own (SQLAlchemy imported, the schema made), or by whoever needs it first, and `ready` says
+when that is done, so a page can be drawn before it is.
+
 Writes keep the order they were first queued in. A turn queued again before it was written is written
 once, as it is at its latest. When the database fails, everything stays queued, `problem` says why, and
 the writes are retried with a growing pause until they succeed.
@@ -7,18 +11,22 @@ the writes are retried with a growing pause until they succeed.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import itertools
 import threading
 import time
 from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING
 
 from llm.conversation import Turn
 from llm.errors import StoreError
-from llm.store import Store
 
-Write = Callable[[Store], object]
+if TYPE_CHECKING:  # the store's module loads SQLAlchemy: an unopened store does not need it yet
+    from llm.store import Store
+
+Write = Callable[["Store"], object]
 FIRST_PAUSE, LAST_PAUSE = 1.0, 15.0
 
 
@@ -31,8 +39,14 @@ def snapshot(turn: Turn) -> Turn:
 class Saver:
     # A streaming reply is queued at every page update; it is written once a second at most (each write
     # costs the process's CPU that the sessions share: bench/sessions.py); `flush` writes at once.
-    def __init__(self, store: Store, interval: float = 1.0) -> None:
-        self.store = store
+    def __init__(self, store: Store | Callable[[], Store], interval: float = 1.0) -> None:
+        """`store`, or a function that opens it (see the module's docstring)."""
+        self._store: Store | None = None if callable(store) else store
+        self._open: Callable[[], Store] | None = store if callable(store) else None
+        self._opening = threading.Lock()
+        self.ready = threading.Event()  # the store is open and its schema made (or failed to be)
+        if self._store is not None:
+            self.ready.set()
         self.interval = interval
         self.problem: str | None = None
         self.written = 0  # writes done so far: a reader's cached copy older than this may be stale
@@ -43,6 +57,28 @@ class Saver:
         self._keys = itertools.count()
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
+
+    @property
+    def store(self) -> Store:
+        """The store, opened here if no one has opened it yet (waiting for `open_soon` if it is opening)."""
+        if self._store is None:
+            with self._opening:
+                if self._store is None:
+                    assert self._open is not None
+                    self._store = self._open()
+        return self._store
+
+    def open_soon(self) -> None:
+        """Open the store and make its schema on a thread of its own; `ready` is set when that is done."""
+        if not self.ready.is_set():
+            threading.Thread(target=self._open_now, name="history-open", daemon=True).start()
+
+    def _open_now(self) -> None:
+        try:
+            with contextlib.suppress(StoreError):  # met again by the first read or write, which says why
+                self.store.migrate()
+        finally:
+            self.ready.set()
 
     def put_turn(self, owner: str, chat_id: str, turn: Turn, settings: dict[str, str] | None = None) -> None:
         """Queue the turn as it is now; a later call for the same turn replaces this one if still queued."""

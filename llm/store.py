@@ -37,7 +37,6 @@ from llm.errors import ImportFailed, StoreError
 from llm.images import Image
 from llm.leaderboard import Ballot, Setting
 
-LOCAL = "local"
 UNTITLED = "New chat"
 TITLE_CHARS = 60
 MAX_IMPORT_CHARS = 100_000_000  # an export carries its pictures: a dozen at the 5 MB limit fit

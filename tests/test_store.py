@@ -498,3 +498,39 @@ def test_the_saver_reports_a_database_down_and_writes_everything_once_it_is_up()
         ]
         saver.close()
         store.close()
+
+
+def test_an_unopened_store_opens_on_its_own_thread_and_keeps_what_was_queued_meanwhile(url: str) -> None:
+    """A new server's first page is drawn before SQLAlchemy loads: the saver takes the store as a function
+    that opens it, and nothing queued before it is open is lost."""
+    opening = threading.Event()
+    calls: list[str] = []
+
+    def open_store() -> Store:
+        calls.append(threading.current_thread().name)
+        opening.wait(10)  # held until the test has queued a turn
+        return Store(url)
+
+    saver = Saver(open_store, interval=0.05)
+    assert not saver.ready.is_set()
+    saver.open_soon()
+    saver.put_turn(ME, "early", Turn("user", "Sent before the history was open"))  # does not wait
+    assert not saver.ready.is_set()
+    opening.set()
+    assert saver.ready.wait(10), "the store opened"
+    assert saver.flush(10) and saver.problem is None
+    assert len(calls) == 1, "opened once, by whichever thread came first"
+    assert [t.content for t in opened(saver.store, "early").turns] == ["Sent before the history was open"]
+    assert saver.store.schema_version() == SCHEMA_VERSION, "the opening made the schema"
+    assert saver.close()
+    saver.store.close()
+
+
+def test_a_store_that_fails_to_open_is_ready_and_says_why_at_first_use(tmp_path: Path) -> None:
+    folder_is_a_file = tmp_path / "file"
+    folder_is_a_file.write_text("not a folder")
+    saver = Saver(lambda: Store(f"sqlite:///{folder_is_a_file / 'history.db'}"))
+    saver.open_soon()
+    assert saver.ready.wait(10), "a failed opening still ends the wait: the page then shows why"
+    with pytest.raises(StoreError, match="cannot be created"):
+        saver.store.chats(ME)

@@ -8,6 +8,7 @@ shown in the sidebar while the chat goes on.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import time
@@ -17,17 +18,18 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
+from llm.access import LOCAL
 from llm.config import Settings
 from llm.conversation import Turn
 from llm.errors import LLMError
 from llm.markdown import for_page, plain
 from llm.models import PROVIDERS
+from llm.saver import Saver
 from llm.thinking import levels
 from ui.sidebar import Choice
 
 if TYPE_CHECKING:  # SQLAlchemy loads when history is first used, not on the first draw
     from llm.compare import Comparison
-    from llm.saver import Saver
     from llm.store import ChatSummary, ComparisonSummary, Store
 
 PAGE = 12  # conversations listed at first, and added by "Show more" (each link costs every rerun)
@@ -37,14 +39,18 @@ STARTED = time.time()  # nor is one last written before this process started (th
 CHAT = "chat"  # the query parameter
 
 
-@st.cache_resource(show_spinner=False)
-def _writer(url: str | None) -> Saver:
-    """One store and one writer thread per database, shared by every session of this process."""
+def _open_store(url: str | None) -> Store:
     from llm.db import database_url
-    from llm.saver import Saver
     from llm.store import Store
 
-    return Saver(Store(url or database_url()))
+    return Store(url or database_url())
+
+
+@st.cache_resource(show_spinner=False)
+def _writer(url: str | None) -> Saver:
+    """One store and one writer thread per database, shared by every session of this process. The store
+    opens on a thread of its own, begun by the first page drawn (see `draw`)."""
+    return Saver(functools.partial(_open_store, url))
 
 
 def writer() -> Saver:
@@ -61,8 +67,6 @@ def owner() -> str | None:
     if not st.session_state.get("history_on", True):
         return None
     if "history_owner" not in st.session_state:  # reading st.user parses the secrets file: once a session
-        from llm.store import LOCAL  # the store is used next anyway (logging in or out starts a session)
-
         user = st.user.to_dict()
         if user.get("is_logged_in"):
             who = str(user.get("email") or user.get("sub") or "") or None
@@ -236,6 +240,13 @@ def _current_menu(who: str, chat: ChatSummary) -> None:
         )
 
 
+@st.fragment(run_every=0.2)
+def _when_open() -> None:
+    """Draw the whole page again once the store is open (its timer stops with it: no later run calls it)."""
+    if writer().ready.is_set():
+        st.rerun()
+
+
 def draw(chat_page: StreamlitPage) -> None:
     """The History section of the sidebar: search, the conversations newest first, rename, delete, import."""
     if not st.session_state.get("history_on", True):
@@ -246,6 +257,13 @@ def draw(chat_page: StreamlitPage) -> None:
         if who is None:
             st.caption("Log in to keep your conversations; each person sees only their own.")
             st.button("Log in", key="history_login", on_click=st.login)
+            return
+        if not writer().ready.is_set():
+            # A new server's first page: the store opens (SQLAlchemy, the schema) once this run is over, so
+            # the chat box takes input sooner (bench/startup.py); the page is drawn again when it is open.
+            writer().open_soon()
+            st.caption("Loading your conversations…")
+            _when_open()
             return
         problem = writer().problem or st.session_state.get("history_problem")
         if problem:

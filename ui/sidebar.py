@@ -243,7 +243,9 @@ def draw(settings: Settings) -> Choice:
         level = _thinking(style, settings.thinking)
         show_thinking = st.toggle("Show thinking", value=not settings.hide_thinking, key="show_thinking")
         keep = _warm(settings, base or "", model) if spec.native else None
-        with st.expander("Generation", expanded=False):
+        # A popover, not an expander: the browser draws its widgets only once it is opened, where an
+        # expander's are drawn, hidden, with every page (bench/startup.py).
+        with st.popover("Generation", icon=":material/tune:", width="stretch"):
             system = st.text_area("System prompt", "", key="system_prompt")
             temperature = st.slider("Temperature", 0.0, 2.0, 0.8, 0.1, key="temperature")
             max_tokens = st.number_input(
