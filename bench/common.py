@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from llm.conversation import Turn
 from llm.events import Stats
-from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, StreamlitApp, app_env
+from testkit.server import CHROMIUM, CHROMIUM_ARGS, StreamlitApp, app_env
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"

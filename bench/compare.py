@@ -30,8 +30,8 @@ from bench.common import (
     wait_ready,
 )
 from bench.stream import TimedOllama
-from tests.browser.driver import count_runs, rerun, wait_idle
-from tests.fake_ollama import FakeModel
+from testkit.driver import count_runs, rerun, wait_idle
+from testkit.fake_ollama import FakeModel
 
 TOKENS = 2000
 PACE = 0.001

@@ -49,7 +49,7 @@ from bench.rerun import rerun_seconds
 from bench.stream import PACE, TOKENS, Scenario, Shown, TimedOllama, send_and_watch, short_replies, writer
 from llm.db import chats, make_engine, messages
 from llm.store import LOCAL, Store, _row, title_of
-from tests.fake_ollama import FakeOllama
+from testkit.fake_ollama import FakeOllama
 
 MEASURES = ("stream", "rerun", "open", "list")
 STREAM_GOAL = RERUN_GOAL = 1.05

@@ -22,7 +22,7 @@ from pathlib import Path
 from playwright.sync_api import Page
 
 from bench.common import APP, WAIT_MS, Served, arguments, bench_env, chromium, figure, verdict, wait_ready
-from tests.fake_ollama import FakeModel, FakeOllama
+from testkit.fake_ollama import FakeModel, FakeOllama
 
 PACE = 0.03
 TOKENS = 100

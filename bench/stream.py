@@ -38,7 +38,7 @@ from bench.common import (
     verdict,
     wait_ready,
 )
-from tests.fake_ollama import FakeModel, FakeOllama
+from testkit.fake_ollama import FakeModel, FakeOllama
 
 TOKENS = 8000
 PACE = 0.001
