@@ -13,4 +13,4 @@ test-fast:
 lint:
 	ruff check .
 	ruff format --check .
-	mypy --ignore-missing-imports llm ui pages app.py
+	mypy --ignore-missing-imports llm ui pages app.py testkit

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from llm.conversation import Turn
 from llm.events import Stats
-from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, StreamlitApp, app_env
+from testkit.server import CHROMIUM, CHROMIUM_ARGS, StreamlitApp, app_env
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
@@ -127,6 +129,72 @@ def wait_ready(page: Page) -> None:
         page.wait_for_timeout(100)
     page.wait_for_selector(CHAT_BOX, timeout=WAIT_MS)
     page.wait_for_selector(IDLE, timeout=WAIT_MS)
+
+
+# What the frame probe watches for a reply's last token: the last chat message, or each Compare column that
+# holds a reply (one with a heading). A JavaScript expression giving the elements, in order.
+LAST_MESSAGE = """[...document.querySelectorAll('[data-testid="stChatMessageContent"]')].slice(-1)"""
+REPLY_COLUMNS = (
+    """[...document.querySelectorAll('[data-testid="stColumn"]')].filter(c => c.querySelector('h5'))"""
+)
+# From Enter (or a pointer press) until `count` of the CELLS (the expression `probe` is given: the end
+# condition) show `last`: when each first did, and meanwhile the longest main-thread task, the time spent in
+# such tasks (each over 50 ms) and the longest gap between two frames.
+FRAME_PROBE = """([last, count, every]) => {
+    const b = window.__probe = {sent: 0, done: {}, count, task: 0, busy: 0, gap: 0, finished: 0};
+    new PerformanceObserver(list => {
+        for (const e of list.getEntries()) {
+            if (b.sent && !b.finished) { b.task = Math.max(b.task, e.duration); b.busy += e.duration; }
+        }
+    }).observe({entryTypes: ['longtask']});
+    const start = () => { if (!b.sent) b.sent = performance.now(); };
+    document.addEventListener('keydown', e => { if (e.key === 'Enter') start(); }, true);
+    document.addEventListener('pointerdown', start, true);
+    let frame = 0;
+    const tick = t => {
+        if (b.sent && frame) b.gap = Math.max(b.gap, t - frame);
+        frame = t;
+        if (!b.finished) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+    const timer = setInterval(() => {
+        if (!b.sent) return;
+        (CELLS).forEach((c, i) => {
+            if (!b.done[i] && c.textContent.includes(last)) b.done[i] = performance.now();
+        });
+        if (Object.keys(b.done).length >= count) { b.finished = performance.now(); clearInterval(timer); }
+    }, every);
+}"""
+
+
+@dataclass
+class Probed:
+    """What the frame probe saw, from Enter (or the click) until the last token was on the page."""
+
+    seconds: list[float]  # until each watched element showed the last token
+    task_ms: float  # longest main-thread task
+    busy_ms: float  # time spent in main-thread tasks over 50 ms
+    gap_ms: float  # longest gap between two frames
+
+
+def probe(page: Page, last: str, cells: str = LAST_MESSAGE, count: int = 1, every_ms: int = 20) -> None:
+    """Start the frame probe on `page`, before the Enter or click it times: it ends when `count` of `cells`
+    show `last`, checked every `every_ms`."""
+    page.evaluate(FRAME_PROBE.replace("CELLS", cells), [last, count, every_ms])
+
+
+def probed(page: Page, polling: int = 100) -> Probed:
+    """Wait for the frame probe to end; what it saw."""
+    page.wait_for_function("() => window.__probe.finished > 0", timeout=WAIT_MS, polling=polling)
+    got = page.evaluate("() => window.__probe")
+    seconds = [(got["done"][str(i)] - got["sent"]) / 1000 for i in range(got["count"])]
+    return Probed(seconds, got["task"], got["busy"], got["gap"])
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (user and system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def median(values: list[float]) -> float:

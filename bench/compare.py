@@ -19,19 +19,21 @@ from playwright.sync_api import Page
 
 from bench.common import (
     APP,
-    WAIT_MS,
+    REPLY_COLUMNS,
     Served,
     arguments,
     bench_env,
     chromium,
     figure,
+    probe,
+    probed,
     session,
     verdict,
     wait_ready,
 )
 from bench.stream import TimedOllama
-from tests.browser.driver import count_runs, rerun, wait_idle
-from tests.fake_ollama import FakeModel
+from testkit.driver import count_runs, rerun, wait_idle
+from testkit.fake_ollama import FakeModel
 
 TOKENS = 2000
 PACE = 0.001
@@ -40,34 +42,6 @@ MODELS = 3  # the Models preset's columns; a fourth is added, repeating the thir
 GOAL = 1.2  # a column over the same model alone
 TASK_GOAL_MS = 200
 LAST = f"w{TOKENS - 1}"
-# When each column with a heading (a reply's column) first shows `last`, and the longest main-thread task
-# and frame gap from the click on Run (or Enter) until then.
-WATCH = """([last, count]) => {
-    const b = window.__cmp = {sent: 0, done: {}, task: 0, gap: 0, finished: 0};
-    new PerformanceObserver(list => {
-        for (const e of list.getEntries()) if (b.sent && !b.finished) b.task = Math.max(b.task, e.duration);
-    }).observe({entryTypes: ['longtask']});
-    const start = () => { if (!b.sent) b.sent = performance.now(); };
-    document.addEventListener('keydown', e => { if (e.key === 'Enter') start(); }, true);
-    document.addEventListener('pointerdown', start, true);
-    let frame = 0;
-    const tick = t => {
-        if (b.sent && frame) b.gap = Math.max(b.gap, t - frame);
-        frame = t;
-        if (!b.finished) requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-    const timer = setInterval(() => {
-        if (!b.sent) return;
-        const cols = count > 1
-            ? [...document.querySelectorAll('[data-testid="stColumn"]')].filter(c => c.querySelector('h5'))
-            : [...document.querySelectorAll('[data-testid="stChatMessageContent"]')].slice(-1);
-        cols.forEach((c, i) => {
-            if (!b.done[i] && c.textContent.includes(last)) b.done[i] = performance.now();
-        });
-        if (Object.keys(b.done).length >= count) { b.finished = performance.now(); clearInterval(timer); }
-    }, 10);
-}"""
 
 
 @dataclass
@@ -79,22 +53,15 @@ class Run:
     server: float = 0.0  # the server's own streaming time for the reply alone
 
 
-def _watch(page: Page, count: int) -> dict:
-    page.wait_for_function("() => window.__cmp.finished > 0", timeout=WAIT_MS, polling=50)
-    got = page.evaluate("() => window.__cmp")
-    got["seconds"] = [(got["done"][str(i)] - got["sent"]) / 1000 for i in range(count)]
-    return got
-
-
 def alone(page: Page, served: Served) -> float:
     """The sidebar's model's reply on the chat page, streamed alone."""
     page.goto(served.url)
     wait_ready(page)
-    page.evaluate(WATCH, [LAST, 1])
+    probe(page, LAST, every_ms=10)
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill("Tell me a story")
     box.press("Enter")
-    seconds = float(_watch(page, 1)["seconds"][0])
+    seconds = probed(page, polling=50).seconds[0]
     wait_idle(page)
     return seconds
 
@@ -113,11 +80,11 @@ def compared(page: Page, served: Served) -> Run:
     box.fill("Tell me a story")
     with rerun(page):
         box.press("Control+Enter")
-    page.evaluate(WATCH, [LAST, COLUMNS])
+    probe(page, LAST, REPLY_COLUMNS, COLUMNS, every_ms=10)
     page.get_by_role("button", name="Run").click()
-    got = _watch(page, COLUMNS)
+    got = probed(page, polling=50)
     wait_idle(page)
-    return Run([], got["seconds"], got["task"], got["gap"])
+    return Run([], got.seconds, got.task_ms, got.gap_ms)
 
 
 def main() -> None:

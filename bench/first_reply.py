@@ -36,7 +36,7 @@ from bench.common import (
     wait_ready,
 )
 from bench.stream import RAW_READ, TimedOllama, writer
-from tests.fake_ollama import CHAT_PATHS
+from testkit.fake_ollama import CHAT_PATHS
 
 TOKENS = 8000
 PACE = 0.001

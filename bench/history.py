@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import tempfile
 import time
@@ -41,6 +40,7 @@ from bench.common import (
     bench_env,
     chromium,
     conversation,
+    cpu_seconds,
     figure,
     session,
     verdict,
@@ -50,7 +50,7 @@ from bench.stream import PACE, TOKENS, Scenario, Shown, TimedOllama, send_and_wa
 from llm.access import LOCAL
 from llm.db import chats, make_engine, messages
 from llm.store import Store, _row, title_of
-from tests.fake_ollama import FakeOllama
+from testkit.fake_ollama import FakeOllama
 
 MEASURES = ("stream", "rerun", "open", "list")
 STREAM_GOAL = RERUN_GOAL = 1.05
@@ -187,6 +187,25 @@ def alternate(run: int, names: tuple[str, str]) -> tuple[str, str]:
     return names if run % 2 == 0 else (names[1], names[0])
 
 
+def alternating(
+    label: str,
+    runs: int,
+    names: tuple[str, str],
+    times: dict[str, list[float]],
+    measure: Callable[[str], float],
+) -> None:
+    """Append `measure(name)` to `times[name]` for both names `runs` times, taking turns at going first;
+    print each run's figures."""
+    for run in range(runs):
+        for name in alternate(run, names):
+            times[name].append(measure(name))
+        print(
+            f"{label} run {run + 1}/{runs}: "
+            + ", ".join(f"{name} {times[name][-1]:.3f} s" for name in names),
+            flush=True,
+        )
+
+
 def compare(
     title: str, times: dict[str, list[float]], names: tuple[str, str], goal: float, unit: str = "s"
 ) -> bool:
@@ -200,12 +219,6 @@ def compare(
     ok = a / b <= goal
     print(f"  => {a / b:.3f}x (medians), goal <= {goal}x: {verdict(ok)}")
     return ok
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time a process has used so far (user and system), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -304,14 +317,9 @@ def measure_rerun(browser: Browser, runs: int) -> bool:
                 rerun_seconds(page)  # warm up: the first rerun of a session
                 drawn, listed = page.locator(MESSAGE).count(), page.locator(LISTED_LINK).count()
                 print(f"rerun, {name}: {drawn} messages drawn, {listed} conversations listed", flush=True)
-            for run in range(runs):
-                for name in alternate(run, names):
-                    times[name].append(timed_rerun(name, pages[name], servers[name], cpu))
-                print(
-                    f"rerun run {run + 1}/{runs}: "
-                    + ", ".join(f"{name} {times[name][-1]:.3f} s" for name in names),
-                    flush=True,
-                )
+            alternating(
+                "rerun", runs, names, times, lambda name: timed_rerun(name, pages[name], servers[name], cpu)
+            )
     ok = compare(
         f"Rerun after a sidebar change with {LONG} messages in the session: seconds from the click to the "
         "next frame",
@@ -339,15 +347,12 @@ def measure_open(browser: Browser, runs: int) -> bool:
                     page.goto(address)
                     page.get_by_text(LAST_TEXT).wait_for(timeout=WAIT_MS)
                     print(f"open, {name}: {page.locator(MESSAGE).count()} messages drawn", flush=True)
-            for run in range(runs):
-                for name in alternate(run, names):
-                    with cpu_into(served.pid, cpu[name]):
-                        times[name].append(load_seconds(browser, urls[name], MESSAGE, 1, LAST_TEXT))
-                print(
-                    f"open run {run + 1}/{runs}: "
-                    + ", ".join(f"{name} {times[name][-1]:.3f} s" for name in names),
-                    flush=True,
-                )
+
+            def load(name: str) -> float:
+                with cpu_into(served.pid, cpu[name]):
+                    return load_seconds(browser, urls[name], MESSAGE, 1, LAST_TEXT)
+
+            alternating("open", runs, names, times, load)
     ok = compare(
         f"A {LONG}-message conversation: page load, seconds from navigation to its last message drawn and "
         "the run over",

@@ -35,7 +35,7 @@ from typing import Any
 from unittest.mock import MagicMock
 
 from bench.common import arguments, verdict
-from tests.fake_ollama import FakeModel, FakeOllama
+from testkit.fake_ollama import FakeModel, FakeOllama
 
 PACE = 0.03  # seconds a token, a mid-size model on a GPU
 MODEL = "qwen3:8b"

@@ -28,7 +28,7 @@ from bench.common import (
     verdict,
     wait_ready,
 )
-from tests.fake_ollama import FakeModel, FakeOllama
+from testkit.fake_ollama import FakeModel, FakeOllama
 
 WARM = 10
 GROWTH_MB = 5.0

@@ -25,7 +25,7 @@ from bench.common import (
     verdict,
     wait_ready,
 )
-from tests.fake_ollama import FakeOllama
+from testkit.fake_ollama import FakeOllama
 
 LONG, SHORT = 200, 2
 GOAL, CONSTANT = 1.2, 0.1  # seconds: what a page with more to draw may take on top of the ratio

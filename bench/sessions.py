@@ -17,12 +17,22 @@ import os
 import statistics
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from playwright.sync_api import Page
 
-from bench.common import APP, WAIT_MS, Served, arguments, bench_env, chromium, figure, verdict, wait_ready
-from tests.fake_ollama import FakeModel, FakeOllama
+from bench.common import (
+    APP,
+    WAIT_MS,
+    Served,
+    arguments,
+    bench_env,
+    chromium,
+    cpu_seconds,
+    figure,
+    verdict,
+    wait_ready,
+)
+from testkit.fake_ollama import FakeModel, FakeOllama
 
 PACE = 0.03
 TOKENS = 100
@@ -55,12 +65,6 @@ class Phase:
     @property
     def replies(self) -> int:
         return len(self.whole)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def send(page: Page, text: str) -> float:

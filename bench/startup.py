@@ -30,7 +30,7 @@ from bench.common import (
     session,
     verdict,
 )
-from tests.fake_ollama import FakeOllama
+from testkit.fake_ollama import FakeOllama
 
 MODEL = "llama3.2:3b"
 GOAL = 1.2

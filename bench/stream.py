@@ -26,7 +26,6 @@ from playwright.sync_api import Browser, Page
 
 from bench.common import (
     APP,
-    WAIT_MS,
     Served,
     arguments,
     bench_env,
@@ -34,11 +33,13 @@ from bench.common import (
     figure,
     median,
     pages_dir,
+    probe,
+    probed,
     session,
     verdict,
     wait_ready,
 )
-from tests.fake_ollama import FakeModel, FakeOllama
+from testkit.fake_ollama import CHAT_PATHS, FakeModel, FakeOllama
 
 TOKENS = 8000
 PACE = 0.001
@@ -77,33 +78,8 @@ class TimedOllama(FakeOllama):
 
     def stream_seconds(self) -> float:
         """From the last chat request's arrival to its last line."""
-        chats = ("/api/chat", "/v1/chat/completions")
-        arrived = [r.arrived for r in self.requests if r.method == "POST" and r.path in chats]
+        arrived = [r.arrived for r in self.requests if r.method == "POST" and r.path in CHAT_PATHS]
         return self.last_line - arrived[-1]
-
-
-WATCH = """last => {
-    const b = window.__bench = {sent: 0, done: 0, task: 0, busy: 0, gap: 0};
-    new PerformanceObserver(list => {
-        for (const e of list.getEntries()) {
-            if (b.sent && !b.done) { b.task = Math.max(b.task, e.duration); b.busy += e.duration; }
-        }
-    }).observe({entryTypes: ['longtask']});
-    const sent = e => { if (e.key === 'Enter' && !b.sent) b.sent = performance.now(); };
-    document.addEventListener('keydown', sent, true);
-    let frame = 0;
-    const tick = t => {
-        if (b.sent && frame) b.gap = Math.max(b.gap, t - frame);
-        frame = t;
-        if (!b.done) requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-    const timer = setInterval(() => {
-        const msgs = document.querySelectorAll('[data-testid="stChatMessageContent"]');
-        const text = msgs.length ? msgs[msgs.length - 1].textContent : '';
-        if (b.sent && text.includes(last)) { b.done = performance.now(); clearInterval(timer); }
-    }, 20);
-}"""
 
 
 @dataclass
@@ -123,14 +99,12 @@ class Shown:
 
 def send_and_watch(page: Page, ollama: TimedOllama, last: str) -> Shown:
     wait_ready(page)
-    page.evaluate(WATCH, last)
+    probe(page, last)
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill("Tell me a long story")
     box.press("Enter")
-    page.wait_for_function("() => window.__bench.done > 0", timeout=WAIT_MS, polling=100)
-    got = page.evaluate("() => window.__bench")
-    browser = (got["done"] - got["sent"]) / 1000
-    return Shown(browser, ollama.stream_seconds(), got["task"], got["busy"], got["gap"])
+    got = probed(page)
+    return Shown(got.seconds[0], ollama.stream_seconds(), got.task_ms, got.busy_ms, got.gap_ms)
 
 
 # Reads one reply as fast as it comes, in a process of its own, and throws it away.

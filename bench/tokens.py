@@ -31,7 +31,7 @@ from llm import runtime
 from llm.conversation import Turn, ends_text, update_interval
 from llm.request import ChatRequest, Target
 from llm.stream import stream_chat
-from tests.fake_ollama import FakeModel, FakeOllama
+from testkit.fake_ollama import FakeModel, FakeOllama
 
 TOKENS = 8000
 PACE = 0.001

@@ -12,31 +12,11 @@ from streamlit.testing.v1 import AppTest
 
 from llm.models import PROVIDERS
 from llm.store import Store
-from tests.fake_ollama import FakeOllama
+from testkit.fake_ollama import FakeOllama
+from testkit.server import APP_VARS
 from tests.postgres import Cluster, cluster
 
 ENTRY = Path(__file__).parent / "app_entry" / "main.py"
-APP_VARS = (
-    "MODEL_PROVIDER",
-    "MODEL",
-    "OLLAMA_API_BASE",
-    "OLLAMA_THINKING",
-    "OLLAMA_HIDE_THINKING",
-    "OPENAI_COMPATIBLE_API_BASE",
-    "LLM_CONNECT_TIMEOUT",
-    "LLM_FIRST_TOKEN_TIMEOUT",
-    "LLM_STALL_TIMEOUT",
-    "LLM_RETRIES",
-    "DATABASE_URL",
-    "HISTORY",
-    "OLLAMA_NUM_CTX",
-    "OLLAMA_MAX_CTX",
-    "LITELLM_PROXY_API_BASE",
-    "APP_PASSCODE",
-    "APP_OPEN",
-    "OLLAMA_KEEP_ALIVE",
-    "STARTERS_FILE",
-)
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """A real LiteLLM Proxy (`litellm --config`, from the `litellm[proxy]` package) in front of loopback Ollamas.
 
-Serve the same by hand: start two stand-ins (`python -m tests.fake_ollama --port 11435`, `--port 11436`),
+Serve the same by hand: start two stand-ins (`python -m testkit.fake_ollama --port 11435`, `--port 11436`),
 write `config(...)` to a file and run `litellm --config FILE --port 4000`.
 """
 

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from llm import access
 from llm.access import FREE_TRIES, Throttle
-from tests.fake_ollama import FakeOllama
+from testkit.fake_ollama import FakeOllama
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from llm.conversation import Turn, to_json, to_markdown
-from tests.fake_ollama import FakeOllama
+from testkit.fake_ollama import FakeOllama
 from ui.turns import RECENT
 
 MakeApp = Callable[..., AppTest]

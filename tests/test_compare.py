@@ -30,7 +30,7 @@ from llm.events import Event, Stats
 from llm.figures import Spread, counted, figure_lines, phases, spreads
 from llm.models import PROVIDERS
 from llm.request import ChatRequest, Limits, Target
-from tests.fake_ollama import CHAT_PATHS, FakeOllama
+from testkit.fake_ollama import CHAT_PATHS, FakeOllama
 
 PROMPT = "why is the sky blue"
 FAST = Limits(retries=0)

@@ -12,7 +12,7 @@ from streamlit.testing.v1.element_tree import Selectbox
 
 from llm.compare import Comparison
 from llm.thinking import LABELS
-from tests.fake_ollama import CHAT_PATHS, FakeOllama
+from testkit.fake_ollama import CHAT_PATHS, FakeOllama
 
 COMPARE = str(Path(__file__).resolve().parents[1] / "pages" / "compare.py")
 CHAT = str(Path(__file__).resolve().parents[1] / "pages" / "chat.py")

@@ -24,7 +24,7 @@ from llm.context import (
 from llm.errors import ConfigError
 from llm.events import Stats
 from llm.ollama import show
-from tests.fake_ollama import FakeOllama
+from testkit.fake_ollama import FakeOllama
 
 
 def test_estimate_counts_ascii_at_three_and_a_half_characters_and_the_rest_as_whole_tokens() -> None:

@@ -13,7 +13,7 @@ from llm.compare import Comparison
 from llm.compare_export import to_json as compare_json
 from llm.compare_export import to_markdown as compare_markdown
 from llm.conversation import to_json, to_markdown
-from tests.fake_ollama import CHAT_PATHS, FakeOllama
+from testkit.fake_ollama import CHAT_PATHS, FakeOllama
 
 MakeApp = Callable[..., AppTest]
 COMPARE = str(Path(__file__).resolve().parents[1] / "pages" / "compare.py")

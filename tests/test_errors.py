@@ -1,7 +1,7 @@
 """Every error the page shows is one or two plain sentences, keeping the server's useful words.
 
 Each provider's error shape is answered by a loopback server (tests/capture_server.py for OpenAI,
-OpenAI-compatible servers, Anthropic and Gemini; tests/fake_ollama.py for Ollama) and goes through
+OpenAI-compatible servers, Anthropic and Gemini; testkit/fake_ollama.py for Ollama) and goes through
 litellm and llm/ exactly as a chat does.
 """
 
@@ -20,8 +20,8 @@ from llm.events import Event
 from llm.models import ModelInfo, thinking_style
 from llm.request import ChatRequest, Limits, Target
 from llm.stream import stream_chat
+from testkit.fake_ollama import FakeOllama
 from tests.capture_server import CaptureServer
-from tests.fake_ollama import FakeOllama
 
 MACHINERY = re.compile(
     r"[{}]|\bb'|object at 0x|litellm|Handle with|Exception|Error -|Traceback|\"error\"|'error'|\\n"

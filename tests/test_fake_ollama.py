@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from tests.fake_ollama import SIGNIN_URL, FakeModel, FakeOllama
+from testkit.fake_ollama import SIGNIN_URL, FakeModel, FakeOllama
 
 
 def chat_body(model: str, prompt: str = "hi", **extra: object) -> dict:

@@ -6,7 +6,7 @@ import json
 
 import httpx
 
-from tests.fake_ollama import FakeOllama
+from testkit.fake_ollama import FakeOllama
 
 LONG = "word " * 2000  # 2,000 of the stand-in's tokens
 

@@ -11,8 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from llm.store import Store
+from testkit.fake_ollama import FakeOllama
 from tests.conftest import ENTRY
-from tests.fake_ollama import FakeOllama
 from tests.test_chat_page import messages, send
 
 COMPARE = str(Path(__file__).resolve().parents[1] / "pages" / "compare.py")

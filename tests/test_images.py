@@ -21,8 +21,8 @@ from llm.models import ModelInfo
 from llm.proxy import from_entry
 from llm.request import ChatRequest, Limits, Target
 from llm.stream import stream_chat
+from testkit.fake_ollama import FakeOllama
 from tests.capture_server import CaptureServer
-from tests.fake_ollama import FakeOllama
 
 PNG = (Path(__file__).parent / "data" / "red.png").read_bytes()
 RED = Image("red.png", "image/png", PNG)

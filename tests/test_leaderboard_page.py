@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 from llm.compare import Comparison
 from llm.store import Store
 from llm.thinking import LABELS
+from testkit.fake_ollama import FakeOllama
 from tests.conftest import ENTRY
-from tests.fake_ollama import FakeOllama
 from tests.test_compare_page import COMPARE, headers, run
 from ui import history
 

@@ -14,8 +14,8 @@ from llm.events import Event
 from llm.models import thinking_style
 from llm.request import ChatRequest, Limits, Target
 from llm.stream import stream_chat
+from testkit.fake_ollama import FakeOllama
 from tests import litellm_proxy
-from tests.fake_ollama import FakeOllama
 
 ONCE = Limits(retries=0, stall=10, first_token=30, notice_every=0.5)
 RETRYING = Limits(retries=2, backoff=0.05, backoff_cap=0.2, stall=10, first_token=30, notice_every=0.5)

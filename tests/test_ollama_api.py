@@ -16,7 +16,7 @@ from llm.models import thinking_style
 from llm.pull import PullProgress, PullTracker, human_duration
 from llm.request import ChatRequest, Limits, Target
 from llm.stream import stream_chat
-from tests.fake_ollama import SIGNIN_URL, FakeModel, FakeOllama
+from testkit.fake_ollama import SIGNIN_URL, FakeModel, FakeOllama
 
 GB = 1_000_000_000
 

@@ -14,8 +14,8 @@ from llm.conversation import to_json, to_markdown
 from llm.images import MAX_BYTES, Image
 from llm.markdown import plain
 from llm.store import Store
+from testkit.fake_ollama import FakeOllama
 from tests.conftest import ENTRY
-from tests.fake_ollama import FakeOllama
 from tests.test_chat_page import MakeApp, errors_shown, messages
 
 PNG = (Path(__file__).parent / "data" / "red.png").read_bytes()

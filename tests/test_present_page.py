@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from streamlit.testing.v1 import AppTest
 
+from testkit.fake_ollama import FakeOllama
 from tests.conftest import ENTRY
-from tests.fake_ollama import FakeOllama
 from tests.test_chat_page import messages, send
 from tests.test_compare_page import COMPARE
 from ui.present import STYLE

@@ -23,8 +23,8 @@ from llm.events import Event
 from llm.models import PROVIDERS
 from llm.request import ChatRequest, Limits, Target
 from llm.stream import stream_chat
-from tests.browser.server import free_port
-from tests.conftest import APP_VARS, ENTRY
+from testkit.server import APP_VARS, free_port
+from tests.conftest import ENTRY
 
 MODEL = "gemma3-270m"
 MAX_TOKENS = 24

@@ -11,7 +11,7 @@ from llm.config import load_settings
 from llm.events import Event
 from llm.request import ChatRequest, Limits, Target
 from llm.stream import stream_chat
-from tests.fake_ollama import FakeModel, FakeOllama
+from testkit.fake_ollama import FakeModel, FakeOllama
 
 FAST = Limits(retries=2, backoff=0.05, backoff_cap=0.2, stall=2, first_token=10, notice_every=0.2)
 HI = [{"role": "user", "content": "hi"}]

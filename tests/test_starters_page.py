@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from llm.starters import BUILT_IN
-from tests.fake_ollama import FakeOllama
+from testkit.fake_ollama import FakeOllama
 from tests.test_chat_page import messages, send
 from tests.test_compare_page import COMPARE
 

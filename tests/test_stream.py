@@ -12,7 +12,7 @@ from llm.events import Event
 from llm.request import ChatRequest, Limits, Target, request_kwargs
 from llm.stream import stream_chat
 from llm.think_tags import ThinkSplitter
-from tests.fake_ollama import FakeModel, FakeOllama
+from testkit.fake_ollama import FakeModel, FakeOllama
 
 FAST = Limits(retries=2, backoff=0.05, backoff_cap=0.2, stall=2, first_token=10, notice_every=0.2)
 HI = [{"role": "user", "content": "hi"}]

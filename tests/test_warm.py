@@ -17,7 +17,7 @@ from llm.events import Stats
 from llm.request import ChatRequest, Limits, Target
 from llm.stream import stream_chat
 from llm.warm import Warmup
-from tests.fake_ollama import FakeOllama
+from testkit.fake_ollama import FakeOllama
 
 FAST = Limits(retries=0, stall=30, first_token=120, notice_every=0.2)  # litellm may load in the wait
 HI = [{"role": "user", "content": "hi there"}]

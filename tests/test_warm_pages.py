@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.fake_ollama import FakeOllama
+from testkit.fake_ollama import FakeOllama
 
 MakeApp = Callable[..., AppTest]
 COMPARE = str(Path(__file__).resolve().parents[1] / "pages" / "compare.py")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.browser.driver import open_app
-from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, StreamlitApp, app_env
-from tests.fake_ollama import FakeModel, FakeOllama
+from testkit.driver import open_app
+from testkit.fake_ollama import FakeModel, FakeOllama
+from testkit.server import CHROMIUM, CHROMIUM_ARGS, StreamlitApp, app_env
 
 TOKEN_DELAY = 0.02
 FAILED = pytest.StashKey[bool]()

@@ -6,7 +6,7 @@ import time
 
 from playwright.sync_api import Page
 
-from tests.browser.driver import (
+from testkit.driver import (
     click,
     messages,
     select,
@@ -15,7 +15,7 @@ from tests.browser.driver import (
     user_messages,
     wait_idle,
 )
-from tests.fake_ollama import FakeOllama
+from testkit.fake_ollama import FakeOllama
 
 INJECTION = (
     '<script>window.__pwned = "script"</script> '

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page
 
-from tests.browser.driver import (
+from testkit.driver import (
     IDLE,
     assistant_messages,
     choose,
@@ -26,8 +26,8 @@ from tests.browser.driver import (
     wait_idle,
     wait_reply,
 )
-from tests.browser.server import StreamlitApp
-from tests.fake_ollama import FakeOllama
+from testkit.fake_ollama import FakeOllama
+from testkit.server import StreamlitApp
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 CAPTION = re.compile(r"first token [\d.]+ s · .*total [\d.]+ s · \d+ tokens · [\d.]+ tok/s")

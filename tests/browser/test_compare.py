@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page
 
+from testkit.driver import IDLE, rerun, tracebacks, wait_idle
+from testkit.fake_ollama import FakeOllama
 from tests.browser.conftest import TOKEN_DELAY
-from tests.browser.driver import IDLE, rerun, tracebacks, wait_idle
 from tests.browser.test_chat import DOCS
-from tests.fake_ollama import FakeOllama
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.driver import (
+from testkit.driver import (
     add_model,
     assistant_messages,
     click,
@@ -19,8 +19,8 @@ from tests.browser.driver import (
     wait_idle,
     wait_reply,
 )
-from tests.browser.server import free_port
-from tests.fake_ollama import FakeOllama
+from testkit.fake_ollama import FakeOllama
+from testkit.server import free_port
 
 STALL = 3
 

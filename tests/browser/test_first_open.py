@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.browser.driver import WAIT_MS, count_runs, main, sidebar, tracebacks, wait_idle
-from tests.browser.server import StreamlitApp, app_env
-from tests.fake_ollama import FakeOllama
+from testkit.driver import WAIT_MS, count_runs, main, sidebar, tracebacks, wait_idle
+from testkit.fake_ollama import FakeOllama
+from testkit.server import StreamlitApp, app_env
 
 
 @pytest.mark.parametrize(("path", "title"), [("compare", "Compare"), ("chat", "Chat"), ("models", "Models")])

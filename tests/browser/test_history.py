@@ -10,8 +10,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page
 
-from tests.browser.conftest import WRITER
-from tests.browser.driver import (
+from testkit.driver import (
     WAIT_MS,
     assistant_messages,
     choose,
@@ -28,8 +27,9 @@ from tests.browser.driver import (
     user_messages,
     wait_idle,
 )
-from tests.browser.server import StreamlitApp, app_env
-from tests.fake_ollama import FakeOllama
+from testkit.fake_ollama import FakeOllama
+from testkit.server import StreamlitApp, app_env
+from tests.browser.conftest import WRITER
 from tests.postgres import cluster
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page
 
-from tests.browser.driver import (
+from testkit.driver import (
     assistant_messages,
     choose,
     main,
@@ -18,7 +18,7 @@ from tests.browser.driver import (
     user_messages,
     wait_reply,
 )
-from tests.fake_ollama import FakeOllama
+from testkit.fake_ollama import FakeOllama
 
 # (model, Thinking choice or None when the control is disabled, the `think` sent or None when left out)
 SESSIONS = [

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page
 
-from tests.browser.driver import assistant_messages, rerun, select, user_messages, wait_reply
-from tests.fake_ollama import FakeOllama
+from testkit.driver import assistant_messages, rerun, select, user_messages, wait_reply
+from testkit.fake_ollama import FakeOllama
 
 PNG = Path(__file__).resolve().parents[1] / "data" / "red.png"
 ATTACH = '[data-testid="stChatInputFileUploadButton"]'

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from llm.starters import BUILT_IN
-from tests.browser.driver import (
+from testkit.driver import (
     assistant_messages,
     count_runs,
     main,
@@ -22,9 +22,9 @@ from tests.browser.driver import (
     wait_idle,
     wait_reply,
 )
-from tests.browser.server import StreamlitApp
+from testkit.fake_ollama import FakeOllama
+from testkit.server import StreamlitApp
 from tests.browser.test_chat import CAPTION, DOCS
-from tests.fake_ollama import FakeOllama
 
 PROJECTOR = {"width": 1280, "height": 720}
 HEADER = ".st-key-present_header"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.driver import (
+from testkit.driver import (
     add_model,
     assistant_messages,
     click,
@@ -28,7 +28,7 @@ from tests.browser.driver import (
     user_messages,
     wait_idle,
 )
-from tests.fake_ollama import FakeModel, FakeOllama
+from testkit.fake_ollama import FakeModel, FakeOllama
 
 ANSWERS = Path(__file__).resolve().parents[1] / "data" / "answers.md"
 DOCS = Path(__file__).resolve().parents[2] / "docs"

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.driver import fill, select, send, sidebar, wait_idle
-from tests.browser.server import KEY_VARS, StreamlitApp
-from tests.fake_ollama import FakeOllama
+from testkit.driver import fill, select, send, sidebar, wait_idle
+from testkit.fake_ollama import FakeOllama
+from testkit.server import KEY_VARS, StreamlitApp
 
 ENV_KEYS = {var: f"sk-env-{var.lower()}-7f3a9c1e5b" for var in KEY_VARS}
 TYPED_KEYS = {

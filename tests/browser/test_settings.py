@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from tests.browser.driver import count_runs, tracebacks, wait_idle
-from tests.browser.server import ROOT, StreamlitApp, app_env
+from testkit.driver import count_runs, tracebacks, wait_idle
+from testkit.server import ROOT, StreamlitApp, app_env
 
 LINKED = ("llm", "ui", "pages", ".streamlit")
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser.driver import IDLE, WAIT_MS, count_runs, rerun, send, sidebar, wait_idle
-from tests.browser.server import StreamlitApp, app_env
-from tests.fake_ollama import FakeOllama
+from testkit.driver import IDLE, WAIT_MS, count_runs, rerun, send, sidebar, wait_idle
+from testkit.fake_ollama import FakeOllama
+from testkit.server import StreamlitApp, app_env
 
 LAN = "127.0.0.2"
 PASSCODE = "correct horse"

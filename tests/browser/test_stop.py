@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.driver import (
+from testkit.driver import (
     assistant_messages,
     running_with,
     select,
@@ -17,7 +17,7 @@ from tests.browser.driver import (
     type_message,
     wait_idle,
 )
-from tests.fake_ollama import FakeModel, FakeOllama
+from testkit.fake_ollama import FakeModel, FakeOllama
 
 # Thinks for about 8 s before a short answer; and one that thinks a moment, then answers for about 8 s.
 PONDERER = FakeModel(

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.driver import IDLE, runs_ended, send, sidebar, wait_idle, wait_reply
-from tests.fake_ollama import FakeOllama
+from testkit.driver import IDLE, runs_ended, send, sidebar, wait_idle, wait_reply
+from testkit.fake_ollama import FakeOllama
 
 LOAD = 4.0  # seconds the stand-in takes to load a model not in memory
 

@@ -1,6 +1,6 @@
 """A loopback server that speaks Ollama's HTTP API, for tests and demos.
 
-Serve it by hand with ``python -m tests.fake_ollama --port 11434 [--token-delay 0.05]``.
+Serve it by hand with ``python -m testkit.fake_ollama --port 11434 [--token-delay 0.05]``.
 """
 
 from __future__ import annotations

@@ -14,9 +14,8 @@ from typing import Self
 import httpx
 
 from llm.models import PROVIDERS
-from tests.conftest import APP_VARS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"  # Debian's; never `playwright install`
 CHROMIUM_ARGS = [
     "--headless",
@@ -27,6 +26,28 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Every setting the app reads from the environment, and every provider key: a test clears them all.
+APP_VARS = (
+    "MODEL_PROVIDER",
+    "MODEL",
+    "OLLAMA_API_BASE",
+    "OLLAMA_THINKING",
+    "OLLAMA_HIDE_THINKING",
+    "OPENAI_COMPATIBLE_API_BASE",
+    "LLM_CONNECT_TIMEOUT",
+    "LLM_FIRST_TOKEN_TIMEOUT",
+    "LLM_STALL_TIMEOUT",
+    "LLM_RETRIES",
+    "DATABASE_URL",
+    "HISTORY",
+    "OLLAMA_NUM_CTX",
+    "OLLAMA_MAX_CTX",
+    "LITELLM_PROXY_API_BASE",
+    "APP_PASSCODE",
+    "APP_OPEN",
+    "OLLAMA_KEEP_ALIVE",
+    "STARTERS_FILE",
+)
 KEY_VARS = tuple(p.key_var for p in PROVIDERS.values() if p.key_var)
 
 
