@@ -48,7 +48,8 @@ DEFAULT_PROXY_BASE = "http://localhost:4000"
 
 # litellm's route for any server that speaks OpenAI's chat API (LM Studio, llama.cpp, vLLM, Ollama's /v1).
 # It parses the stream itself, as it does Ollama's: `openai/` goes through the openai SDK, whose typed
-# chunks cost a third more CPU per token (bench/tokens.py). Text, inline <think> tags and usage arrive alike.
+# chunks cost more CPU per token (bench/tokens.py measures it). Text, inline <think> tags and usage arrive
+# alike.
 OPENAI_COMPATIBLE_PREFIX = "hosted_vllm/"
 
 PROVIDERS: dict[str, Provider] = {
