@@ -300,7 +300,7 @@ def translate(
     is_ollama = provider in PROVIDERS and PROVIDERS[provider].native
     label = PROVIDERS[provider].label if provider in PROVIDERS else provider
     where = base_url or label
-    if provider == "litellm_proxy":
+    if provider in PROVIDERS and PROVIDERS[provider].refusals == "proxy":
         from llm.proxy import refusal  # the proxy's budget, rate limit and key refusals
 
         said = str(getattr(original or exc, "message", None) or exc)

@@ -40,6 +40,17 @@ class Provider:
     base_label: str = ""
     base_help: str | None = None
     default_base: str | None = None
+    # How its models' thinking style is known (`thinking_style`): "capabilities" from Ollama's /api/show;
+    # "openai", "anthropic", "gemini" from that maker's model ids; "hosted" from the ids of a host of others'
+    # models (gpt-oss, OpenAI's reasoning models); "proxied" from the model behind a LiteLLM Proxy; "none":
+    # no thinking setting is sent.
+    thinking: Literal["capabilities", "openai", "anthropic", "gemini", "hosted", "proxied", "none"] = "none"
+    # Whose words its refusals come in: "proxy", a LiteLLM Proxy's budget, rate-limit and key refusals
+    # (`llm.proxy.refusal`); "own", told as any provider's failures.
+    refusals: Literal["own", "proxy"] = "own"
+    # Who installs and removes its models, for the Models page (which manages Ollama's); "" when the
+    # provider hosts them itself.
+    hosting: str = ""
 
 
 DEFAULT_OLLAMA_BASE = "http://localhost:11434"
@@ -48,7 +59,8 @@ DEFAULT_PROXY_BASE = "http://localhost:4000"
 
 # litellm's route for any server that speaks OpenAI's chat API (LM Studio, llama.cpp, vLLM, Ollama's /v1).
 # It parses the stream itself, as it does Ollama's: `openai/` goes through the openai SDK, whose typed
-# chunks cost a third more CPU per token (bench/tokens.py). Text, inline <think> tags and usage arrive alike.
+# chunks cost more CPU per token (bench/tokens.py measures it). Text, inline <think> tags and usage arrive
+# alike.
 OPENAI_COMPATIBLE_PREFIX = "hosted_vllm/"
 
 PROVIDERS: dict[str, Provider] = {
@@ -63,6 +75,7 @@ PROVIDERS: dict[str, Provider] = {
             base_setting="ollama_base",
             base_label="Ollama URL",
             default_base=DEFAULT_OLLAMA_BASE,
+            thinking="capabilities",
         ),
         Provider(
             "openai",
@@ -70,6 +83,7 @@ PROVIDERS: dict[str, Provider] = {
             "openai/",
             "OPENAI_API_KEY",
             ("gpt-5", "gpt-5-mini", "gpt-5-nano", "o4-mini", "gpt-4.1", "gpt-4.1-mini"),
+            thinking="openai",
         ),
         Provider(
             "anthropic",
@@ -78,6 +92,7 @@ PROVIDERS: dict[str, Provider] = {
             "ANTHROPIC_API_KEY",
             ("claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5"),
             thinking_count="estimate",
+            thinking="anthropic",
         ),
         Provider(
             "gemini",
@@ -86,6 +101,7 @@ PROVIDERS: dict[str, Provider] = {
             "GEMINI_API_KEY",
             ("gemini-2.5-pro", "gemini-2.5-flash", "gemini-2.5-flash-lite"),
             thinking_count="server",
+            thinking="gemini",
         ),
         Provider(
             "openrouter",
@@ -99,6 +115,7 @@ PROVIDERS: dict[str, Provider] = {
                 "google/gemini-2.5-flash",
                 "meta-llama/llama-3.3-70b-instruct",
             ),
+            thinking="hosted",
         ),
         Provider(
             "groq",
@@ -106,6 +123,7 @@ PROVIDERS: dict[str, Provider] = {
             "groq/",
             "GROQ_API_KEY",
             ("openai/gpt-oss-120b", "openai/gpt-oss-20b", "qwen/qwen3-32b", "llama-3.3-70b-versatile"),
+            thinking="hosted",
         ),
         Provider(
             "openai_compatible",
@@ -119,6 +137,7 @@ PROVIDERS: dict[str, Provider] = {
             base_label="Base URL",
             base_help="LM Studio, llama.cpp or vLLM, ending in /v1",
             default_base=DEFAULT_COMPATIBLE_BASE,
+            hosting="An OpenAI-compatible server (LM Studio, llama.cpp, vLLM) manages its models itself.",
         ),
         Provider(
             "litellm_proxy",
@@ -133,6 +152,9 @@ PROVIDERS: dict[str, Provider] = {
             base_label="LiteLLM Proxy URL",
             base_help="The team's LiteLLM Proxy, e.g. http://localhost:4000 (LITELLM_PROXY_API_BASE)",
             default_base=DEFAULT_PROXY_BASE,
+            thinking="proxied",
+            refusals="proxy",
+            hosting="A LiteLLM Proxy serves the models its owner lists in its config.",
         ),
     )
 }
@@ -197,8 +219,9 @@ _GEMINI_LEVELS = re.compile(r"gemini-[3-9]")
 def thinking_style(info: ModelInfo) -> Style:
     """How a model thinks: for Ollama from what `/api/show` reports, for cloud providers from the model id."""
     name = info.name.lower()
-    match info.provider:
-        case "ollama":
+    spec = PROVIDERS.get(info.provider)
+    match spec.thinking if spec else "none":
+        case "capabilities":
             if "thinking" not in info.capabilities:
                 return "none"
             return "ollama-effort" if info.harmony else "ollama-toggle"
@@ -210,13 +233,13 @@ def thinking_style(info: ModelInfo) -> Style:
             if match := _GEMINI_25.search(name):  # Flash-Lite shares Flash's budgets (and its Off)
                 return "gemini-pro-budget" if match[1] == "pro" else "gemini-flash-budget"
             return "gemini-effort" if _GEMINI_LEVELS.search(name) else "none"
-        case "groq" | "openrouter":
+        case "hosted":
             return (
                 "openai-effort"
                 if is_gpt_oss_id(name) or _OPENAI_REASONING.search(name.split("/")[-1])
                 else "none"
             )
-        case "litellm_proxy":
+        case "proxied":
             return _proxied_style(info)
     return "none"
 

@@ -90,7 +90,7 @@ def _resolve(fut: Future[ModuleType], after: float) -> None:
 
 async def _first_call(litellm: ModuleType) -> None:
     """Make a mock call, sending nothing: litellm's first `acompletion` imports openai's API resources and
-    its response bookkeeping lazily, which held a first reply half a second (bench/first_reply.py)."""
+    its response bookkeeping lazily, which held up a first reply (bench/first_reply.py measures it)."""
     import openai.resources  # noqa: F401  (imported on the first use of a client's `.chat`)
 
     message = [{"role": "user", "content": "warm-up"}]

@@ -176,6 +176,10 @@ def test_other_providers_get_an_explanation_instead_of_a_failure(page: AppTest, 
     [info] = texts(page.info)
     assert "manages the models of an **Ollama** server" in info and "OpenAI hosts its models" in info
     assert table(page, "installed") is None
+    page.sidebar.selectbox(key="provider").select("litellm_proxy").run()  # its own wording (Provider.hosting)
+    [info] = texts(page.info)
+    assert "A LiteLLM Proxy serves the models its owner lists in its config." in info
+    assert "hosts its models" not in info and not page.exception
     assert not [r for r in ollama.requests if r.path.startswith("/api/")]
 
 

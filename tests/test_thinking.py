@@ -116,6 +116,8 @@ def test_coerce_env_values(wanted: str | None, toggle: str, effort: str) -> None
         (ModelInfo("openai/gpt-oss-120b", provider="groq"), "openai-effort"),
         (ModelInfo("llama-3.3-70b-versatile", provider="groq"), "none"),
         (ModelInfo("anything", provider="openai_compatible"), "none"),
+        (ModelInfo("openai/o4-mini", provider="openrouter"), "openai-effort"),
+        (ModelInfo("deepseek/deepseek-r1", provider="openrouter"), "none"),
     ],
 )
 def test_thinking_style(info: ModelInfo, style: str) -> None:

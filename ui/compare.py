@@ -24,15 +24,14 @@ from llm.compare import (
 from llm.compare_export import to_json, to_markdown
 from llm.config import Settings, load_settings
 from llm.conversation import Turn
-from llm.errors import LLMError
 from llm.figures import PHASES, figure_lines, spreads
 from llm.markdown import for_page, plain
-from llm.models import PROVIDERS, ModelInfo, thinking_style
+from llm.models import PROVIDERS, thinking_style
 from llm.request import Limits
-from llm.thinking import LABELS, NO_THINKING_REASON, coerce, levels
 from ui import present
 from ui.downloads import export_buttons
-from ui.sidebar import Choice, cached_models, model_info
+from ui.pickers import model_picker, thinking_picker
+from ui.sidebar import Choice, listed_models, model_info
 from ui.turns import LiveReply, draw_status
 
 MODELS_PRESET_SIZE = 3
@@ -40,20 +39,12 @@ MODELS_PRESET_SIZE = 3
 PHASE_COLORS = ["#F2B84B", "#B8B8C8", "#B9A8FF", "#7C5CFF"]
 
 
-def _listed(provider: str, base: str | None, api_key: str | None) -> tuple[list[ModelInfo], str]:
-    """The provider's model list, and the reason when it cannot be had."""
-    try:
-        return cached_models(provider, base, api_key), ""
-    except LLMError as err:
-        return [], str(err)
-
-
 def _fill(preset: str, choice: Choice, settings: Settings) -> list[Column]:
     """Columns for a preset, built around the sidebar's model."""
     if preset == "Thinking levels":
         return thinking_levels_preset(choice.target, choice.style)
     target = choice.target
-    listed, _ = _listed(target.provider, target.api_base, target.api_key)
+    listed, _ = listed_models(target.provider, target.api_base, target.api_key)
     names = [target.model] + [m.name for m in listed if m.name != target.model]
     models = []
     for name in names:
@@ -74,42 +65,15 @@ def _edit(i: int, column: Column, choice: Choice, settings: Settings, gen: int) 
         format_func=lambda p: PROVIDERS[p].label,
     )
     where = column_target(provider, "", choice.target, settings)
-    listed, problem = _listed(provider, where.api_base, where.api_key)
+    listed, problem = listed_models(provider, where.api_base, where.api_key)
     if problem:
         st.caption(for_page(problem))
-    names = [m.name for m in listed]
-    wanted = column.target.model if column.target.provider == provider else (names[0] if names else "")
-    if wanted and wanted not in names:
-        names.insert(0, wanted)
-    labels = {m.name: m.label for m in listed}
-    model = (
-        st.selectbox(
-            "Model",
-            names,
-            index=names.index(wanted) if wanted else None,
-            key=f"col{gen}_{i}_model_{provider}",
-            format_func=lambda n: labels.get(n, n),
-            accept_new_options=True,
-            placeholder="Type a model name",
-        )
-        or ""
-    )
+    first = listed[0].name if listed else ""
+    wanted = column.target.model if column.target.provider == provider else first
+    model = model_picker(listed, wanted, f"col{gen}_{i}_model_{provider}")
     target = column_target(provider, model, choice.target, settings)
     style = thinking_style(model_info(provider, target.api_base, model, listed)) if model else "none"
-    accepted = levels(style)
-    if not accepted:
-        st.selectbox(
-            "Thinking", ["n/a"], disabled=True, key=f"col{gen}_{i}_level_none", help=NO_THINKING_REASON
-        )
-        return Column(target, style)
-    start = coerce(style, column.level)
-    level = st.selectbox(
-        "Thinking",
-        accepted,
-        index=accepted.index(start) if start else 0,
-        format_func=LABELS.__getitem__,
-        key=f"col{gen}_{i}_level_{style}",
-    )
+    level = thinking_picker(style, column.level, f"col{gen}_{i}_level", widget="selectbox")
     return Column(target, style, level)
 
 

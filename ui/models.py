@@ -25,11 +25,8 @@ SERVER = "models_server"  # with several Ollama servers: the one the page manage
 
 
 def explain_not_ollama(provider: str) -> None:
-    label = PROVIDERS[provider].label
-    if provider == "openai_compatible":
-        where = "An OpenAI-compatible server (LM Studio, llama.cpp, vLLM) manages its models itself."
-    else:
-        where = f"{label} hosts its models: there is nothing to install or remove."
+    spec = PROVIDERS[provider]
+    where = spec.hosting or f"{spec.label} hosts its models: there is nothing to install or remove."
     st.info(
         f"This page manages the models of an **Ollama** server: what is installed, what is in memory, "
         f"pulling new models and removing old ones. {where} Pick **Ollama** as the Provider in the "

@@ -19,11 +19,12 @@ from llm.models import (
     thinking_style,
 )
 from llm.request import ChatRequest, Target
-from llm.thinking import LABELS, NO_THINKING_REASON, Level, Style, coerce, levels
+from llm.thinking import LABELS, Level, Style
 from llm.warm import Warmup
 from ui import access
 from ui.errors import show_error
 from ui.navigation import hand_over
+from ui.pickers import model_picker, thinking_picker
 
 
 @dataclass(frozen=True)
@@ -154,52 +155,26 @@ def _api_key(provider: str, locked: bool = False) -> str | None:
     return None
 
 
-def _model(provider: str, base: str | None, api_key: str | None, default: str) -> tuple[str, list[ModelInfo]]:
+def listed_models(provider: str, base: str | None, api_key: str | None) -> tuple[list[ModelInfo], str]:
+    """The provider's model list, and the reason when it cannot be had (then the list is empty)."""
     try:
-        listed = cached_models(provider, base, api_key)
+        return cached_models(provider, base, api_key), ""
     except LLMError as err:
-        st.warning(for_page(str(err)))
-        listed = []
-    names = [m.name for m in listed]
-    if default and default not in names:
-        names.insert(0, default)
-    labels = {m.name: m.label for m in listed}
+        return [], str(err)
+
+
+def _model(provider: str, base: str | None, api_key: str | None, default: str) -> tuple[str, list[ModelInfo]]:
+    listed, problem = listed_models(provider, base, api_key)
+    if problem:
+        st.warning(for_page(problem))
     col, refresh = st.columns([4, 1], vertical_alignment="bottom")
-    index = names.index(default) if default in names else (0 if names else None)
-    model = col.selectbox(
-        "Model",
-        names,
-        index=index,
-        key=f"model_{provider}",
-        format_func=lambda n: labels.get(n, n),
-        accept_new_options=True,
-        placeholder="Type a model name",
-        help="Pick a model, or type any name the provider knows.",
+    model = model_picker(
+        listed, default, f"model_{provider}", col, help="Pick a model, or type any name the provider knows."
     )
     if refresh.button(":material/refresh:", key="refresh_models", help="Refresh the model list"):
         refresh_models()
         st.rerun()
-    return model or "", listed
-
-
-def _thinking(style: Style, default: str) -> Level | None:
-    accepted = levels(style)
-    if not accepted:
-        st.radio(
-            "Thinking", ["Off"], disabled=True, horizontal=True, key="thinking_none", help=NO_THINKING_REASON
-        )
-        st.caption(NO_THINKING_REASON)
-        return None
-    start = coerce(style, default) or accepted[0]
-    level: Level = st.radio(
-        "Thinking",
-        accepted,
-        index=accepted.index(start),
-        format_func=LABELS.__getitem__,
-        horizontal=True,
-        key=f"thinking_{style}",
-    )
-    return level
+    return model, listed
 
 
 def _address(label: str, value: str, key: str, locked: bool, help: str | None = None) -> str:
@@ -240,7 +215,7 @@ def draw(settings: Settings) -> Choice:
         model, listed = _model(provider, base, api_key, default_model)
         info = model_info(provider, base, model, listed)
         style = thinking_style(info)
-        level = _thinking(style, settings.thinking)
+        level = thinking_picker(style, settings.thinking, "thinking")
         show_thinking = st.toggle("Show thinking", value=not settings.hide_thinking, key="show_thinking")
         keep = _warm(settings, base or "", model) if spec.native else None
         # A popover, not an expander: the browser draws its widgets only once it is opened, where an

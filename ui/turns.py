@@ -188,8 +188,8 @@ def offer_pictures(vision: bool) -> None:
         )
 
 
-# Every rerun (any widget change) draws the whole page again, and each drawn message costs the server
-# and the browser a few milliseconds: older messages wait behind a button (measured by bench/rerun.py).
+# Every rerun (any widget change) draws the whole page again, and each drawn message adds to the server's
+# and the browser's work: older messages wait behind a button (bench/rerun.py measures it).
 RECENT = 20
 
 
