@@ -12,6 +12,7 @@ from playwright.sync_api import Locator, Page
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+HISTORY_LOADING = ".st-key-history_loading"  # a new server's first page, until the history is open
 WAIT_MS = 60_000
 # A run's end as the server reports it. The page's script-state attribute is not enough: a quick run can
 # start and end within one render, and then the attribute never shows it running.
@@ -38,8 +39,10 @@ def runs_ended(page: Page) -> int:
 
 
 def wait_idle(page: Page, timeout: float = WAIT_MS) -> None:
-    """Wait until no script run is in flight, and still none a moment later (a rerun may follow)."""
+    """Wait until no script run is in flight, and still none a moment later (a rerun may follow, as on a new
+    server's first page, drawn again once the history is open)."""
     page.wait_for_selector(IDLE, timeout=timeout)
+    page.wait_for_selector(HISTORY_LOADING, state="detached", timeout=timeout)
     time.sleep(0.3)
     page.wait_for_selector(IDLE, timeout=timeout)
 

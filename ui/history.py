@@ -262,7 +262,7 @@ def draw(chat_page: StreamlitPage) -> None:
             # A new server's first page: the store opens (SQLAlchemy, the schema) once this run is over, so
             # the chat box takes input sooner (bench/startup.py); the page is drawn again when it is open.
             writer().open_soon()
-            st.caption("Loading your conversations…")
+            st.container(key="history_loading").caption("Loading your conversations…")
             _when_open()
             return
         problem = writer().problem or st.session_state.get("history_problem")

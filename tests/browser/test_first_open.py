@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser
 
-from testkit.driver import WAIT_MS, count_runs, main, sidebar, tracebacks, wait_idle
+from llm.access import LOCAL
+from llm.conversation import Turn
+from llm.store import Store
+from testkit.driver import HISTORY_LOADING, WAIT_MS, count_runs, main, sidebar, tracebacks, wait_idle
 from testkit.fake_ollama import FakeOllama
 from testkit.server import StreamlitApp, app_env
 
@@ -35,4 +38,28 @@ def test_first_page_opened_on_a_fresh_server_is_drawn_and_the_server_goes_idle(
         quiet_from = time.time()
         time.sleep(3)
         assert [t for t in frames if t > quiet_from] == []
+        page.close()
+
+
+def test_a_new_servers_first_page_takes_input_before_the_history_opens_and_then_lists_it(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """The store opens (SQLAlchemy, the schema) after the first page is drawn; the page is then drawn again
+    with the saved conversations, without anyone touching it."""
+    url = f"sqlite:///{tmp_path / 'h.db'}"
+    seeded = Store(url)
+    seeded.save_turn(LOCAL, "kept", Turn("user", "A conversation from yesterday"))
+    seeded.close()
+    with (
+        FakeOllama() as fake,
+        StreamlitApp({**app_env(fake.url), "DATABASE_URL": url}, tmp_path / "a.log") as app,
+    ):
+        page = browser.new_page()
+        page.goto(app.url)
+        page.get_by_test_id("stChatInputTextArea").wait_for(timeout=WAIT_MS)
+        link = sidebar(page).get_by_test_id("stPageLink").filter(has_text="A conversation from yesterday")
+        link.wait_for(timeout=WAIT_MS)  # no click, no typing: the page was drawn again once the store opened
+        wait_idle(page)
+        assert sidebar(page).locator(HISTORY_LOADING).count() == 0
+        assert tracebacks(page) == 0
         page.close()
