@@ -45,6 +45,8 @@ class Saver:
         self._open: Callable[[], Store] | None = store if callable(store) else None
         self._opening = threading.Lock()
         self.ready = threading.Event()  # the store is open and its schema made (or failed to be)
+        self._wanted = threading.Event()
+        self._open_begun = False
         if self._store is not None:
             self.ready.set()
         self.interval = interval
@@ -66,17 +68,23 @@ class Saver:
                 if self._store is None:
                     assert self._open is not None
                     self._store = self._open()
+                    self._wanted.set()  # a pending `open_soon` need not wait any longer
         return self._store
 
-    def open_soon(self) -> None:
-        """Open the store and make its schema on a thread of its own; `ready` is set when that is done."""
-        if not self.ready.is_set():
-            threading.Thread(target=self._open_now, name="history-open", daemon=True).start()
+    def open_soon(self, after: float = 0.0) -> None:
+        """Open the store and make its schema on a thread of its own, `after` seconds from now (at once if
+        a read or a write opens it first); `ready` is set when that is done. Once only."""
+        with self._changed:
+            if self._open_begun or self.ready.is_set():
+                return
+            self._open_begun = True
+        threading.Thread(target=self._open_now, args=(after,), name="history-open", daemon=True).start()
 
-    def _open_now(self) -> None:
+    def _open_now(self, after: float) -> None:
+        self._wanted.wait(after)
         try:
             with contextlib.suppress(StoreError):  # met again by the first read or write, which says why
-                self.store.migrate()
+                self.store.schema_version()  # opening it makes the schema
         finally:
             self.ready.set()
 

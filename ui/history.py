@@ -37,6 +37,7 @@ LISTED_FOR = 5.0  # seconds a session reuses the list it read, unless this proce
 STALE = 5.0  # a reply not written for this long is not streaming any more (a live one is saved each second)
 STARTED = time.time()  # nor is one last written before this process started (the server was restarted)
 CHAT = "chat"  # the query parameter
+OPEN_AFTER = 1.0  # seconds after a new server's first page is drawn that the store opens, unless used sooner
 
 
 def _open_store(url: str | None) -> Store:
@@ -259,9 +260,10 @@ def draw(chat_page: StreamlitPage) -> None:
             st.button("Log in", key="history_login", on_click=st.login)
             return
         if not writer().ready.is_set():
-            # A new server's first page: the store opens (SQLAlchemy, the schema) once this run is over, so
-            # the chat box takes input sooner (bench/startup.py); the page is drawn again when it is open.
-            writer().open_soon()
+            # A new server's first page: the store opens (SQLAlchemy, the schema) a moment after this run,
+            # once the browser has fetched the page's code from this process (bench/startup.py): sooner, it
+            # takes the interpreter from the server sending it. The page is drawn again when it is open.
+            writer().open_soon(after=OPEN_AFTER)
             st.container(key="history_loading").caption("Loading your conversations…")
             _when_open()
             return
