@@ -131,6 +131,10 @@ class Saver:
         return written
 
     def _run(self) -> None:
+        if self._store is None:
+            # Opening it loads SQLAlchemy, holding the interpreter while the page that queued this sends its
+            # request (bench/first_reply.py): the first write waits a pause, as every later one does.
+            self._sleep(self.interval)
         pause = FIRST_PAUSE
         while True:
             with self._changed:

@@ -91,11 +91,13 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
                 opening.cancel()
     stats.first_byte = stats.first_byte or time.monotonic()
     splitter = ThinkSplitter()
+    ahead: _ReadAhead | None = None
     try:
         stalled = StreamBroken(
             f"The server stopped sending for {limits.stall:.0f} s. What arrived is kept; "
             "press Regenerate to try again."
         )
+        ahead = _ReadAhead(stream)
         chunk = first
         while chunk is not None:
             chunk = chunk if isinstance(chunk, Chunk) else from_litellm(chunk, stream)
@@ -104,17 +106,24 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
                 stats.reasoning_exact = count == "server" or (count == "sent" and not chunk.reasoning_derived)
             for event in _chunk_events(chunk, splitter, stats, req.show_thinking):
                 yield event
-            step = asyncio.ensure_future(_next(stream))
-            try:
-                async for event in _watch(
-                    step, limits.notice_every, limits.stall, "Waiting for the server…", stalled
-                ):
-                    if stats.finish_reason is None:  # after the last text, litellm's bookkeeping is no stall
-                        yield event
-            finally:
-                if not step.done():
-                    step.cancel()
-            chunk = step.result()
+            arrived = ahead.arrived()
+            if arrived is None:  # nothing yet: wait, saying so now and then, up to the stall limit
+                step = asyncio.ensure_future(ahead.next())
+                try:
+                    async for event in _watch(
+                        step, limits.notice_every, limits.stall, "Waiting for the server…", stalled
+                    ):
+                        if (
+                            stats.finish_reason is None
+                        ):  # after the last text, litellm's bookkeeping is no stall
+                            yield event
+                finally:
+                    if not step.done():
+                        step.cancel()
+                arrived = step.result()
+            chunk, failed = arrived
+            if failed is not None:
+                raise failed
         for event in _held_back(splitter, stats, req.show_thinking):  # a stream that ends without finishing
             yield event
         if stats.finish_reason is None:
@@ -127,7 +136,44 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
         err = to_error(exc, started=True)
         yield Event("error", text=str(err), error=err)
     finally:
+        if ahead is not None:
+            await ahead.stop()  # before closing the stream: it may be reading it
         await _close(stream)
+
+
+class _ReadAhead:
+    """A stream's chunks read as they come by a task of their own. A chunk that has already arrived is taken
+    at once; only waiting costs a task and a timer (every chunk paid both before: bench/tokens.py)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._queue: asyncio.Queue[tuple[Any, BaseException | None]] = asyncio.Queue()
+        self._task = asyncio.ensure_future(self._read(stream))
+
+    async def _read(self, stream: Any) -> None:
+        while True:
+            try:
+                chunk = await _next(stream)
+            except Exception as exc:
+                self._queue.put_nowait((None, exc))
+                return
+            self._queue.put_nowait((chunk, None))
+            if chunk is None:
+                return
+
+    def arrived(self) -> tuple[Any, BaseException | None] | None:
+        """The next chunk (None at the end) and the failure that ended the stream, if they have arrived."""
+        try:
+            return self._queue.get_nowait()
+        except asyncio.QueueEmpty:
+            return None
+
+    async def next(self) -> tuple[Any, BaseException | None]:
+        return await self._queue.get()
+
+    async def stop(self) -> None:
+        if not self._task.done():
+            self._task.cancel()
+            await asyncio.wait({self._task})
 
 
 async def _open(kwargs: dict[str, Any], native: bool) -> tuple[Any, Any]:
