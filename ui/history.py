@@ -259,10 +259,13 @@ def draw(chat_page: StreamlitPage) -> None:
             st.caption("Log in to keep your conversations; each person sees only their own.")
             st.button("Log in", key="history_login", on_click=st.login)
             return
-        if not writer().ready.is_set():
+        first = not st.session_state.get("history_drawn")
+        st.session_state["history_drawn"] = True
+        if first and not writer().ready.is_set():
             # A new server's first page: the store opens (SQLAlchemy, the schema) a moment after this run,
             # once the browser has fetched the page's code from this process (bench/startup.py): sooner, it
-            # takes the interpreter from the server sending it. The page is drawn again when it is open.
+            # takes the interpreter from the server sending it. The page is drawn again when it is open;
+            # a later run of the session opens it itself.
             writer().open_soon(after=OPEN_AFTER)
             st.container(key="history_loading").caption("Loading your conversations…")
             _when_open()
