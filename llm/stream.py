@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import random
 import time
 from collections.abc import AsyncIterator
@@ -106,21 +107,14 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
                 stats.reasoning_exact = count == "server" or (count == "sent" and not chunk.reasoning_derived)
             for event in _chunk_events(chunk, splitter, stats, req.show_thinking):
                 yield event
-            arrived = ahead.arrived()
-            if arrived is None:  # nothing yet: wait, saying so now and then, up to the stall limit
-                step = asyncio.ensure_future(ahead.next())
-                try:
-                    async for event in _watch(
-                        step, limits.notice_every, limits.stall, "Waiting for the server…", stalled
-                    ):
-                        if (
-                            stats.finish_reason is None
-                        ):  # after the last text, litellm's bookkeeping is no stall
-                            yield event
-                finally:
-                    if not step.done():
-                        step.cancel()
-                arrived = step.result()
+            arrived, began = ahead.arrived(), time.monotonic()
+            while arrived is None:  # nothing yet: wait, saying so now and then, up to the stall limit
+                arrived = await ahead.within(limits.notice_every)
+                waited = time.monotonic() - began
+                if arrived is None and waited >= limits.stall:
+                    raise stalled
+                if arrived is None and stats.finish_reason is None:  # after the last text: litellm's own work
+                    yield Event("waiting", text=f"Waiting for the server… {waited:.0f} s")
             chunk, failed = arrived
             if failed is not None:
                 raise failed
@@ -141,12 +135,18 @@ async def _stream(req: ChatRequest, limits: Limits, stats: Stats) -> AsyncIterat
         await _close(stream)
 
 
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
 class _ReadAhead:
-    """A stream's chunks read as they come by a task of their own. A chunk that has already arrived is taken
-    at once; only waiting costs a task and a timer (every chunk paid both before: bench/tokens.py)."""
+    """A stream's chunks, read as they come by a task of their own. A chunk that has arrived is taken at once;
+    waiting for one costs a future and a timer, not a task of its own per chunk (bench/tokens.py)."""
 
     def __init__(self, stream: Any) -> None:
-        self._queue: asyncio.Queue[tuple[Any, BaseException | None]] = asyncio.Queue()
+        self._arrived: collections.deque[tuple[Any, BaseException | None]] = collections.deque()
+        self._waiter: asyncio.Future[None] | None = None
         self._task = asyncio.ensure_future(self._read(stream))
 
     async def _read(self, stream: Any) -> None:
@@ -154,21 +154,33 @@ class _ReadAhead:
             try:
                 chunk = await _next(stream)
             except Exception as exc:
-                self._queue.put_nowait((None, exc))
+                self._put((None, exc))
                 return
-            self._queue.put_nowait((chunk, None))
+            self._put((chunk, None))
             if chunk is None:
                 return
 
+    def _put(self, item: tuple[Any, BaseException | None]) -> None:
+        self._arrived.append(item)
+        if self._waiter is not None:
+            _wake(self._waiter)
+
     def arrived(self) -> tuple[Any, BaseException | None] | None:
         """The next chunk (None at the end) and the failure that ended the stream, if they have arrived."""
-        try:
-            return self._queue.get_nowait()
-        except asyncio.QueueEmpty:
-            return None
+        return self._arrived.popleft() if self._arrived else None
 
-    async def next(self) -> tuple[Any, BaseException | None]:
-        return await self._queue.get()
+    async def within(self, seconds: float) -> tuple[Any, BaseException | None] | None:
+        """As `arrived`, waiting up to `seconds` for it."""
+        if not self._arrived:
+            loop = asyncio.get_running_loop()
+            self._waiter = waiter = loop.create_future()
+            timer = loop.call_later(seconds, _wake, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                self._waiter = None
+        return self.arrived()
 
     async def stop(self) -> None:
         if not self._task.done():
