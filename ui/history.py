@@ -37,7 +37,7 @@ LISTED_FOR = 5.0  # seconds a session reuses the list it read, unless this proce
 STALE = 5.0  # a reply not written for this long is not streaming any more (a live one is saved each second)
 STARTED = time.time()  # nor is one last written before this process started (the server was restarted)
 CHAT = "chat"  # the query parameter
-OPEN_AFTER = 1.0  # seconds after a new server's first page is drawn that the store opens, unless used sooner
+OPEN_AFTER = 2.0  # seconds after a new server's first page is drawn that the store opens, unless used sooner
 
 
 def _open_store(url: str | None) -> Store:
