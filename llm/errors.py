@@ -297,10 +297,11 @@ def translate(
             f"The reply was cut off ({reason}). What arrived is kept; {REGENERATE}.",
             status=status,
         )
-    is_ollama = provider in PROVIDERS and PROVIDERS[provider].native
-    label = PROVIDERS[provider].label if provider in PROVIDERS else provider
+    spec = PROVIDERS.get(provider)
+    is_ollama = spec is not None and spec.native
+    label = spec.label if spec else provider
     where = base_url or label
-    if provider in PROVIDERS and PROVIDERS[provider].refusals == "proxy":
+    if spec is not None and spec.refusals == "proxy":
         from llm.proxy import refusal  # the proxy's budget, rate limit and key refusals
 
         said = str(getattr(original or exc, "message", None) or exc)

@@ -68,8 +68,7 @@ def _edit(i: int, column: Column, choice: Choice, settings: Settings, gen: int) 
     listed, problem = listed_models(provider, where.api_base, where.api_key)
     if problem:
         st.caption(for_page(problem))
-    first = listed[0].name if listed else ""
-    wanted = column.target.model if column.target.provider == provider else first
+    wanted = column.target.model if column.target.provider == provider else ""  # "": the first listed
     model = model_picker(listed, wanted, f"col{gen}_{i}_model_{provider}")
     target = column_target(provider, model, choice.target, settings)
     style = thinking_style(model_info(provider, target.api_base, model, listed)) if model else "none"
