@@ -10,7 +10,6 @@ from llm.errors import ConfigError
 from llm.markdown import for_page
 from ui import access, history, present, sidebar
 from ui.navigation import navigation
-from ui.turns import chat_box
 
 load_env()  # each run: a fixed .env takes effect on the next page load, no restart
 # No icon, here or on the pages (a page's icon becomes the tab's): an emoji makes Streamlit build a regex
@@ -25,12 +24,6 @@ st.set_page_config(page_title="Thinking Chat", layout="wide", initial_sidebar_st
 page, chat_page = navigation()
 access.gate()  # shared on a network: nothing more is drawn or run until the passcode is typed
 on_chat = page.url_path == chat_page.url_path
-if on_chat:
-    # The chat box first (it stays pinned at the foot of the page): the browser fetches the code for each
-    # kind of widget when it first meets one, from a server still busy with the rest of this run, so a box
-    # drawn last took input after everything else had arrived (bench/startup.py measures it).
-    chat_box()
-
 try:
     settings = load_settings()
 except ConfigError as err:

@@ -153,7 +153,7 @@ def history(turns: Iterable[Turn], vision: bool = True) -> list[dict[str, Any]]:
 # cost that grows with the text, so a long reply is updated less often: 20 times a second at first,
 # 7 at 10,000 characters, twice a second past 45,000 (an 8,000-token answer). `python -m bench.stream`
 # measures how far the page falls behind and tuned these.
-FIRST_INTERVAL = 0.05
+FIRST_INTERVAL = 0.1
 LAST_INTERVAL = 0.5
 CHARS_PER_SECOND = 100_000
 

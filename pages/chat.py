@@ -12,9 +12,11 @@ from llm.stream import stream_chat
 from ui import history, overflow, present, sidebar, starters
 from ui.downloads import export_buttons
 from ui.errors import show_error
+from ui.sidebar import Choice
 from ui.turns import (
     LiveReply,
     attached,
+    chat_box,
     draw_history,
     draw_user,
     offer_pictures,
@@ -25,35 +27,21 @@ from ui.turns import (
 
 CONTINUE = "Continue exactly where your last answer stopped."  # sent by the Continue button
 
-choice = sidebar.current()
-limits = st.session_state["limits"]
-turns: list[Turn] = st.session_state.setdefault("turns", [])
 
-live = st.session_state.pop("live_turn", None)
-for turn in turns:
-    if turn.status == "streaming" and turn.id == live:
-        turn.stop()  # this session's reply still marked streaming was cut off by Stop or another click
-        history.save(turn)
-history.keep_url()
-
-# The box itself is drawn by app.py, first; a starter card sends the same way; "" for pictures sent alone.
-prompt = sent()
-if present.on():
-    present.header(choice)  # one line for the room: the model and its thinking level
-else:
+def title(choice: Choice) -> None:
+    """Above the conversation, drawn by full runs (a sidebar change reruns the whole page)."""
+    if present.on():
+        present.header(choice)  # one line for the room: the model and its thinking level
+        return
     st.title("Chat")
-if not turns and not present.on():
-    st.caption(
-        f"Talking to **{plain(choice.target.model) or 'no model yet'}** via {choice.settings['provider']}. "
-        "Thinking streams live above each answer."
-    )
-if not turns and prompt is None:
-    starters.cards()
-
-draw_history(turns, choice.show_thinking)
+    if not st.session_state.get("turns"):
+        st.caption(
+            f"Talking to **{plain(choice.target.model) or 'no model yet'}** via "
+            f"{choice.settings['provider']}. Thinking streams live above each answer."
+        )
 
 
-def reply() -> None:
+def reply(choice: Choice, turns: list[Turn]) -> None:
     """Stream an answer to the conversation so far into a new assistant turn."""
     turn = Turn("assistant", status="streaming", settings=choice.settings)
     request = choice.request(conversation.history(turns, choice.vision))
@@ -61,65 +49,95 @@ def reply() -> None:
     st.session_state["live_turn"] = turn.id
     history.save(turn)
     with st.chat_message("assistant"):
-        LiveReply(choice.show_thinking).stream(stream_chat(request, limits), turn, history.save)
+        LiveReply(choice.show_thinking).stream(
+            stream_chat(request, st.session_state["limits"]), turn, history.save
+        )
     st.session_state.pop("live_turn", None)
 
 
-offer_pictures(choice.vision)
-if problem := refused():
-    show_error(problem, icon=":material/hide_image:")
-if not choice.vision and (pictures := sum(len(t.images) for t in turns)):
-    # Left out rather than refused: the conversation can go on about the text with a model that cannot see.
-    st.caption(
-        f":material/hide_image: {plain(choice.target.model)} cannot see: "
-        + ("the picture in this chat is" if pictures == 1 else f"the {pictures} pictures in this chat are")
-        + " left out of what it is sent."
-    )
-if prompt is not None and overflow.hold(
-    prompt,
-    choice.window(
-        [
-            *conversation.history(turns, choice.vision),
-            {"role": "user", "content": prompt, "images": attached()},
-        ]
-    ),
-):
-    prompt = None  # it would not fit the context window: the warning below says so and offers ways out
-prompt = overflow.released() if prompt is None else prompt
-overflow.draw(history.new_chat)
-last = turns[-1] if turns else None
-if last is not None and last.role == "assistant" and prompt is None:
-    row = st.container(horizontal=True)
-    if limit_note(last.stats) and row.button(
-        "Continue", key="continue", icon=":material/skip_next:", help="Ask the model for the rest"
-    ):
-        turns.append(Turn("user", CONTINUE))
-        history.save(turns[-1], choice)
-        st.rerun()  # the rerun below sees a dangling user turn and answers it
-    if row.button(
-        "Regenerate", key="regenerate", icon=":material/refresh:", help="Ask again for the last answer"
-    ):
-        history.forget(turns.pop())
-        st.rerun()  # the rerun below sees a dangling user turn and answers it
-    settings = choice.settings
-    export_buttons(
-        row,
-        "conversation",
-        lambda: conversation.to_markdown(turns, settings),
-        lambda: conversation.to_json(turns, settings),
-        key="export",
-    )
+@st.fragment
+def chat() -> None:
+    """The conversation and the chat box under it, in one fragment: sending a message, a starter card, or
+    a button here reruns this part of the page only. A full rerun resent every sidebar widget, and the
+    browser drew them all again before the reply's first word (`python -m bench.sessions`)."""
+    chat_box()  # first in the fragment: it stays pinned at the foot of the page
+    choice = sidebar.current()
+    turns: list[Turn] = st.session_state.setdefault("turns", [])
+    live = st.session_state.pop("live_turn", None)
+    for turn in turns:
+        if turn.status == "streaming" and turn.id == live:
+            turn.stop()  # this session's reply still marked streaming was cut off by Stop or another click
+            history.save(turn)
+    history.keep_url()
 
-if prompt is not None:
-    if not choice.target.model:
-        st.error("Pick or type a model in the sidebar first.")
-        st.stop()
-    turns.append(Turn("user", prompt, images=take_attached()))
-    history.save(turns[-1], choice)  # saved as sent, with the settings reopening it restores
-    with st.chat_message("user"):
-        draw_user(turns[-1])
-    reply()
-    st.rerun()
-elif last is not None and last.role == "user":
-    reply()
-    st.rerun()
+    prompt = sent()  # a starter card sends the same way; "" for pictures sent alone
+    if not turns and prompt is None:
+        starters.cards()
+    draw_history(turns, choice.show_thinking)
+    offer_pictures(choice.vision)
+    if problem := refused():
+        show_error(problem, icon=":material/hide_image:")
+    if not choice.vision and (pictures := sum(len(t.images) for t in turns)):
+        # Left out rather than refused: the conversation can go on about the text with a model that cannot
+        # see.
+        st.caption(
+            f":material/hide_image: {plain(choice.target.model)} cannot see: "
+            + (
+                "the picture in this chat is"
+                if pictures == 1
+                else f"the {pictures} pictures in this chat are"
+            )
+            + " left out of what it is sent."
+        )
+    if prompt is not None and overflow.hold(
+        prompt,
+        choice.window(
+            [
+                *conversation.history(turns, choice.vision),
+                {"role": "user", "content": prompt, "images": attached()},
+            ]
+        ),
+    ):
+        prompt = None  # it would not fit the context window: the warning below says so and offers ways out
+    prompt = overflow.released() if prompt is None else prompt
+    overflow.draw(history.new_chat)
+    last = turns[-1] if turns else None
+    if last is not None and last.role == "assistant" and prompt is None:
+        row = st.container(horizontal=True)
+        if limit_note(last.stats) and row.button(
+            "Continue", key="continue", icon=":material/skip_next:", help="Ask the model for the rest"
+        ):
+            turns.append(Turn("user", CONTINUE))
+            history.save(turns[-1], choice)
+            st.rerun()  # the rerun below sees a dangling user turn and answers it
+        if row.button(
+            "Regenerate", key="regenerate", icon=":material/refresh:", help="Ask again for the last answer"
+        ):
+            history.forget(turns.pop())
+            st.rerun()  # the rerun below sees a dangling user turn and answers it
+        settings = choice.settings
+        export_buttons(
+            row,
+            "conversation",
+            lambda: conversation.to_markdown(turns, settings),
+            lambda: conversation.to_json(turns, settings),
+            key="export",
+        )
+
+    if prompt is not None:
+        if not choice.target.model:
+            st.error("Pick or type a model in the sidebar first.")
+            st.stop()
+        turns.append(Turn("user", prompt, images=take_attached()))
+        history.save(turns[-1], choice)  # saved as sent, with the settings reopening it restores
+        with st.chat_message("user"):
+            draw_user(turns[-1])
+        reply(choice, turns)
+        st.rerun()
+    elif last is not None and last.role == "user":
+        reply(choice, turns)
+        st.rerun()
+
+
+title(sidebar.current())
+chat()

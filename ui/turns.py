@@ -114,7 +114,7 @@ def chat_box() -> None:
     what was typed in it, so a model change would lose a draft. `offer_pictures` hides the button for a
     model that cannot see, and `_take_files` refuses a picture pasted or dropped for one anyway.
     """
-    st.chat_input(
+    st.bottom.chat_input(
         "Ask anything",
         submit_mode="stop",
         key=PROMPT,
