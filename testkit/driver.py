@@ -15,8 +15,13 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 HISTORY_LOADING = ".st-key-history_loading"  # a new server's first page, until the history is open
 WAIT_MS = 60_000
 # A run's end as the server reports it. The page's script-state attribute is not enough: a quick run can
-# start and end within one render, and then the attribute never shows it running.
-ENDED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
+# start and end within one render, and then the attribute never shows it running. A message sent on the
+# chat page reruns its fragment only (pages/chat.py).
+ENDED = {
+    ForwardMsg.FINISHED_SUCCESSFULLY,
+    ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
+    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+}
 _runs: weakref.WeakKeyDictionary[Page, list[int]] = weakref.WeakKeyDictionary()
 
 
