@@ -18,6 +18,7 @@ from ui.turns import (
     attached,
     chat_box,
     draw_history,
+    draw_turns,
     draw_user,
     offer_pictures,
     refused,
@@ -55,25 +56,35 @@ def reply(choice: Choice, turns: list[Turn]) -> None:
     st.session_state.pop("live_turn", None)
 
 
-@st.fragment
-def chat() -> None:
-    """The conversation and the chat box under it, in one fragment: sending a message, a starter card, or
-    a button here reruns this part of the page only. A full rerun resent every sidebar widget, and the
-    browser drew them all again before the reply's first word (`python -m bench.sessions`)."""
-    chat_box()  # first in the fragment: it stays pinned at the foot of the page
-    choice = sidebar.current()
-    turns: list[Turn] = st.session_state.setdefault("turns", [])
+def cut_off(turns: list[Turn]) -> None:
+    """Mark stopped this session's reply that a Stop or another click ended while it streamed."""
     live = st.session_state.pop("live_turn", None)
     for turn in turns:
         if turn.status == "streaming" and turn.id == live:
-            turn.stop()  # this session's reply still marked streaming was cut off by Stop or another click
+            turn.stop()
             history.save(turn)
+
+
+DRAWN = "turns_drawn"  # how many of the turns the last full run drew above the fragment
+
+
+@st.fragment
+def chat() -> None:
+    """The chat box and what is new since the last full run, in one fragment: sending a message, a starter
+    card or a button here reruns this part of the page only. A full rerun resent every sidebar widget and
+    every message, and the browser drew them all again before the reply's first word (ten tabs sending at
+    once: `python -m bench.sessions`). A reply ends with a full rerun, which draws it with the others."""
+    chat_box()  # first in the fragment: it stays pinned at the foot of the page
+    choice = sidebar.current()
+    turns: list[Turn] = st.session_state.setdefault("turns", [])
+    cut_off(turns)
     history.keep_url()
 
     prompt = sent()  # a starter card sends the same way; "" for pictures sent alone
     if not turns and prompt is None:
         starters.cards()
-    draw_history(turns, choice.show_thinking)
+    # A reply stopped in an earlier run of this fragment, which no full run has drawn yet
+    draw_turns(turns[st.session_state.get(DRAWN, 0) :], choice.show_thinking)
     offer_pictures(choice.vision)
     if problem := refused():
         show_error(problem, icon=":material/hide_image:")
@@ -140,4 +151,8 @@ def chat() -> None:
 
 
 title(sidebar.current())
+all_turns: list[Turn] = st.session_state.setdefault("turns", [])
+cut_off(all_turns)
+draw_history(all_turns, sidebar.current().show_thinking)
+st.session_state[DRAWN] = len(all_turns)
 chat()

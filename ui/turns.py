@@ -199,7 +199,11 @@ def draw_history(turns: list[Turn], show_thinking: bool) -> None:
     if hidden and st.button(f"Show {hidden} earlier messages", key="earlier", icon=":material/expand_less:"):
         st.session_state["all_messages"] = True
         hidden = 0
-    for turn in turns[hidden:]:
+    draw_turns(turns[hidden:], show_thinking)
+
+
+def draw_turns(turns: list[Turn], show_thinking: bool) -> None:
+    for turn in turns:
         with st.chat_message(turn.role):
             if turn.role == "assistant":
                 draw_turn(turn, show_thinking)
