@@ -23,15 +23,19 @@ ENDED = {
     ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
 }
 _runs: weakref.WeakKeyDictionary[Page, list[int]] = weakref.WeakKeyDictionary()
+_received: weakref.WeakKeyDictionary[Page, list[ForwardMsg]] = weakref.WeakKeyDictionary()
 
 
 def count_runs(page: Page) -> Page:
-    """Count the script runs that end on `page` from now on (call before it opens the app)."""
+    """Count the script runs that end on `page` from now on, and keep what the server sends it (call before
+    it opens the app)."""
     ended = _runs.setdefault(page, [0])
+    received = _received.setdefault(page, [])
 
     def frame(payload: str | bytes) -> None:
         if isinstance(payload, bytes):
             message = ForwardMsg.FromString(payload)
+            received.append(message)
             if message.WhichOneof("type") == "script_finished" and message.script_finished in ENDED:
                 ended[0] += 1
 
@@ -41,6 +45,11 @@ def count_runs(page: Page) -> Page:
 
 def runs_ended(page: Page) -> int:
     return _runs[page][0]
+
+
+def received(page: Page) -> list[ForwardMsg]:
+    """Every message the server has sent `page` since it opened the app, in order."""
+    return _received[page]
 
 
 def wait_idle(page: Page, timeout: float = WAIT_MS) -> None:

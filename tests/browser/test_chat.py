@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.RootContainer_pb2 import RootContainer
 
 from testkit.driver import (
     IDLE,
@@ -17,6 +19,7 @@ from testkit.driver import (
     main,
     messages,
     open_app,
+    received,
     rerun,
     running_with,
     select,
@@ -179,3 +182,23 @@ def test_the_page_asks_nothing_of_the_internet(browser: Browser, app: StreamlitA
             page.get_by_test_id("stSidebarNav").get_by_role("link", name=name).click()
     context.close()
     assert outside == []
+
+
+def test_a_message_reruns_the_chat_and_not_the_sidebar(page: Page, fake: FakeOllama) -> None:
+    """Enter reruns the chat page's fragment: the sidebar is not sent again (the browser drew it all again
+    before the reply's first word); the full rerun after the reply brings the sidebar's history up to date."""
+    before = len(received(page))
+    send(page, "tell me about fragments")
+    sent = received(page)[before:]
+    ends = [i for i, m in enumerate(sent) if m.WhichOneof("type") == "script_finished"]
+    asked, after = sent[: ends[0]], sent[ends[0] : ends[1]]
+
+    def drawn(run: list[ForwardMsg], root: int, text: str = "") -> bool:
+        return any(
+            m.WhichOneof("type") == "delta" and m.metadata.delta_path[0] == root and text in str(m.delta)
+            for m in run
+        )
+
+    assert drawn(asked, RootContainer.MAIN, "You said: tell me about fragments")  # the reply, in that run
+    assert not drawn(asked, RootContainer.SIDEBAR)
+    assert drawn(after, RootContainer.SIDEBAR, "tell me about fragments")  # the new chat, listed

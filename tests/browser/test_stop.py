@@ -15,6 +15,7 @@ from testkit.driver import (
     select,
     send,
     type_message,
+    user_messages,
     wait_idle,
 )
 from testkit.fake_ollama import FakeModel, FakeOllama
@@ -81,3 +82,24 @@ def test_stop_while_answering_keeps_what_was_on_screen(page: Page, fake: FakeOll
     kept = assistant_messages(page).first.get_by_test_id("stMarkdownContainer").filter(has_text="w0 w1")
     assert kept.inner_text().strip() == shown
     assert fake.chats()[-1]["messages"][1]["content"].strip() == shown  # and that is what is sent on
+
+
+def test_a_stopped_reply_stays_on_the_page_while_the_next_one_streams(page: Page, fake: FakeOllama) -> None:
+    """Sending reruns only the chat's fragment; the reply it stopped last time is drawn in it again."""
+    select(page, "Model", TALKER.name)
+    type_message(page, "answer at length")
+    running_with(page, "w20 w21")
+    page.get_by_test_id("stChatInputStopButton").click()
+    wait_idle(page)
+    answer = assistant_messages(page).first.get_by_test_id("stMarkdownContainer").filter(has_text="w0 w1")
+    kept = answer.inner_text().strip()
+
+    type_message(page, "and again")
+    page.get_by_test_id("stChatInputStopButton").wait_for()  # the next reply is on its way
+    user_messages(page).filter(has_text="and again").wait_for()
+    asked = user_messages(page).get_by_test_id("stChatMessageContent")
+    assert [m.inner_text().strip() for m in asked.all()] == ["answer at length", "and again"]
+    assert answer.inner_text().strip() == kept
+    assert (
+        assistant_messages(page).first.get_by_test_id("stCaptionContainer").filter(has_text="Stopped").count()
+    )
