@@ -70,10 +70,10 @@ DRAWN = "turns_drawn"  # how many of the turns the last full run drew above the 
 
 @st.fragment
 def chat() -> None:
-    """The chat box and what is new since the last full run, in one fragment: sending a message, a starter
-    card or a button here reruns this part of the page only. A full rerun resent every sidebar widget and
-    every message, and the browser drew them all again before the reply's first word (ten tabs sending at
-    once: `python -m bench.sessions`). A reply ends with a full rerun, which draws it with the others."""
+    """The chat box and what is new since the last full run, in one fragment: a message or a starter card
+    reruns this part of the page only. A full rerun resent every sidebar widget and every message, and the
+    browser drew them all again before the reply's first word (ten tabs sending at once:
+    `python -m bench.sessions`). A reply ends with a full rerun, which draws it with the others."""
     chat_box()  # first in the fragment: it stays pinned at the foot of the page
     choice = sidebar.current()
     turns: list[Turn] = st.session_state.setdefault("turns", [])
