@@ -308,10 +308,8 @@ def translate(
         if told := refusal(status, said, base=base_url, model=model):
             return told
     if base_url and (problem := url_problem(base_url)):
-        setting = "Ollama URL" if is_ollama else "base URL"
-        return bad_base_url(
-            base_url, problem, setting, DEFAULT_OLLAMA_BASE if is_ollama else DEFAULT_COMPATIBLE_BASE
-        )
+        setting = spec.base_label if spec and spec.base_label else "base URL"
+        return bad_base_url(base_url, problem, setting, spec and spec.default_base or DEFAULT_COMPATIBLE_BASE)
     if isinstance(exc, lx.MidStreamFallbackError) and original is not None:
         return translate(original, provider=provider, model=model, base_url=base_url, key_var=key_var)
     if isinstance(exc, (asyncio.TimeoutError, lx.Timeout)):

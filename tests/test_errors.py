@@ -194,3 +194,19 @@ def test_compare_columns_never_say_regenerate_and_blind_ones_name_only_their_let
     assert hidden.startswith(f"Column {comparison.letter(1)} failed") and "secret" not in hidden
     comparison.reveal()
     assert "secret-b:1b" in comparison.error_text(1, turn)
+
+
+@pytest.mark.parametrize(
+    ("provider", "field", "example"),
+    [
+        ("litellm_proxy", "LiteLLM Proxy URL", "http://localhost:4000"),
+        ("openai_compatible", "Base URL", "http://localhost:1234/v1"),
+    ],
+)
+def test_a_chat_to_an_address_that_is_not_http_names_its_field_and_an_example(
+    provider: str, field: str, example: str
+) -> None:
+    error = failed(provider, "m", "file:///etc/passwd#")
+    assert isinstance(error, errors.ConfigError)
+    assert f"The {field} `file:///etc/passwd#` cannot be used" in str(error)
+    assert str(error).endswith(f"e.g. {example}.")
