@@ -139,7 +139,8 @@ class Measured(NamedTuple):
 def measure(url: str, runs: int) -> Measured:
     """Each reader's times and CPU per token, alternating readers within each run."""
     expected = " ".join(f"w{i}" for i in range(TOKENS))
-    got = Measured(*({name: [] for name in READERS} for _ in range(3)))
+    empty: list[dict[str, list[float]]] = [{name: [] for name in READERS} for _ in range(3)]
+    got = Measured(*empty)
     for read in READERS.values():
         read(url)  # warm up: imports, connections, litellm's first call
     names = list(READERS)

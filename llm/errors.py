@@ -309,7 +309,8 @@ def translate(
             return told
     if base_url and (problem := url_problem(base_url)):
         setting = spec.base_label if spec and spec.base_label else "base URL"
-        return bad_base_url(base_url, problem, setting, spec and spec.default_base or DEFAULT_COMPATIBLE_BASE)
+        example = spec.default_base if spec and spec.default_base else DEFAULT_COMPATIBLE_BASE
+        return bad_base_url(base_url, problem, setting, example)
     if isinstance(exc, lx.MidStreamFallbackError) and original is not None:
         return translate(original, provider=provider, model=model, base_url=base_url, key_var=key_var)
     if isinstance(exc, (asyncio.TimeoutError, lx.Timeout)):
