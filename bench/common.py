@@ -187,7 +187,9 @@ def probed(page: Page, polling: int = 100) -> Probed:
     """Wait for the frame probe to end; what it saw."""
     page.wait_for_function("() => window.__probe.finished > 0", timeout=WAIT_MS, polling=polling)
     got = page.evaluate("() => window.__probe")
-    seconds = [(got["done"][str(i)] - got["sent"]) / 1000 for i in range(got["count"])]
+    # by position among the watched elements when each showed it (a column redrawn mid-run can shift them)
+    done = sorted(got["done"].items(), key=lambda item: int(item[0]))
+    seconds = [(at - got["sent"]) / 1000 for _, at in done]
     return Probed(seconds, got["task"], got["busy"], got["gap"])
 
 
