@@ -8,15 +8,20 @@ divided by the replies, is its CPU per reply; over the reply's own length (Enter
 tab alone) it is the share of a core each streaming session takes. Time to first token runs from Enter
 to the first answer word on the page.
 
-    python -m bench.sessions [--runs 1] [--sessions 10] [--replies 5]
+`--naive-runs 1` measures Streamlit's chat tutorial page (`NAIVE_PAGE`: litellm, one chunk per token) the
+same way afterwards, for reference: how much of the ten-tab delay any Streamlit page pays on this machine.
+
+    python -m bench.sessions [--runs 1] [--sessions 10] [--replies 5] [--naive-runs 0]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from playwright.sync_api import Page
 
@@ -29,6 +34,7 @@ from bench.common import (
     chromium,
     cpu_seconds,
     figure,
+    pages_dir,
     verdict,
     wait_ready,
 )
@@ -120,12 +126,12 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else values[0]
 
 
-def one_run(sessions: int, replies: int) -> tuple[Phase, Phase, float]:
+def one_run(sessions: int, replies: int, script: Path = APP) -> tuple[Phase, Phase, float]:
     model = FakeModel("writer:100", ["completion"], "llama", "3B", answer_tokens=TOKENS)
     with (
         FakeOllama([model], token_delay=PACE) as ollama,
         chromium() as browser,
-        Served(APP, bench_env(ollama.url, MODEL=model.name)) as served,
+        Served(script, bench_env(ollama.url, MODEL=model.name)) as served,
     ):
         contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(sessions)]
         try:
@@ -147,7 +153,7 @@ def one_run(sessions: int, replies: int) -> tuple[Phase, Phase, float]:
 
 
 def main() -> None:
-    args = arguments(__doc__.splitlines()[0], runs=1, sessions=10, replies=5)
+    args = arguments(__doc__.splitlines()[0], runs=1, sessions=10, replies=5, naive_runs=0)
     print(f"Load average before: {os.getloadavg()[0]:.2f} (2 shared cores)")
     runs = []
     idles: list[float] = []
@@ -195,6 +201,8 @@ def main() -> None:
         f"last reply of a round ends, {args.sessions} tabs (Enter to last token, max)",
         [max(t.whole) for _, t in runs],
     )
+    if args.naive_runs:
+        naive(args)
     print(f"\nLoad average after: {os.getloadavg()[0]:.2f}")
     print(
         f"CPU per streaming session within {CORE_GOAL:.0%} of a core: {verdict(share <= CORE_GOAL)} "
@@ -205,6 +213,20 @@ def main() -> None:
         f"{verdict(added <= FIRST_GOAL)} "
         f"({together_p95:.3f} s vs {alone_p95:.3f} s); {per_reply:.3f} CPU-s a reply of {length:.2f} s"
     )
+
+
+def naive(args: argparse.Namespace) -> None:
+    """Streamlit's chat tutorial page under the same load, for reference (no goal)."""
+    with pages_dir() as pages:
+        runs = [one_run(args.sessions, args.replies, pages["naive"])[:2] for _ in range(args.naive_runs)]
+    print("\nStreamlit's chat tutorial page, the same way (for reference)")
+    figure(
+        "share of a core per streaming session",
+        [t.cpu / t.replies / statistics.median(a.whole) for a, t in runs],
+        "",
+    )
+    added = [p95(t.first) - p95(a.first) for a, t in runs]
+    figure(f"{args.sessions} tabs minus one, first token p95", added)
 
 
 if __name__ == "__main__":

@@ -150,9 +150,10 @@ def history(turns: Iterable[Turn], vision: bool = True) -> list[dict[str, Any]]:
 
 
 # Each page update re-sends the whole text so far and the browser renders it all again as Markdown, a
-# cost that grows with the text, so a long reply is updated less often: 20 times a second at first,
-# 7 at 10,000 characters, twice a second past 45,000 (an 8,000-token answer). `python -m bench.stream`
-# measures how far the page falls behind and tuned these.
+# cost that grows with the text, so a long reply is updated less often: 10 times a second at first,
+# 5 at 10,000 characters, twice a second past 40,000 (an 8,000-token answer). `python -m bench.stream`
+# measures how far the page falls behind, and `python -m bench.sessions` what ten tabs' updates cost the
+# browser while another tab waits for its first word; they tuned these.
 FIRST_INTERVAL = 0.1
 LAST_INTERVAL = 0.5
 CHARS_PER_SECOND = 100_000

@@ -68,12 +68,17 @@ def test_stop_while_thinking_ends_the_thinking_block_at_once(page: Page, fake: F
     )
 
 
-def test_stop_while_answering_keeps_what_was_on_screen(page: Page, fake: FakeOllama) -> None:
+def stop_an_answer(page: Page) -> None:
+    """Ask the talker for a long answer and press Stop once it is on its way; wait for the run to end."""
     select(page, "Model", TALKER.name)
     type_message(page, "answer at length")
     running_with(page, "w20 w21")
     page.get_by_test_id("stChatInputStopButton").click()
     wait_idle(page)
+
+
+def test_stop_while_answering_keeps_what_was_on_screen(page: Page, fake: FakeOllama) -> None:
+    stop_an_answer(page)
     reply = assistant_messages(page).last
     shown = reply.get_by_test_id("stMarkdownContainer").filter(has_text="w0 w1").inner_text().strip()
     assert "Stopped" in reply.get_by_test_id("stCaptionContainer").last.inner_text()
@@ -86,11 +91,7 @@ def test_stop_while_answering_keeps_what_was_on_screen(page: Page, fake: FakeOll
 
 def test_a_stopped_reply_stays_on_the_page_while_the_next_one_streams(page: Page, fake: FakeOllama) -> None:
     """Sending reruns only the chat's fragment; the reply it stopped last time is drawn in it again."""
-    select(page, "Model", TALKER.name)
-    type_message(page, "answer at length")
-    running_with(page, "w20 w21")
-    page.get_by_test_id("stChatInputStopButton").click()
-    wait_idle(page)
+    stop_an_answer(page)
     answer = assistant_messages(page).first.get_by_test_id("stMarkdownContainer").filter(has_text="w0 w1")
     kept = answer.inner_text().strip()
 
