@@ -150,9 +150,10 @@ def chat() -> None:
         st.rerun()
 
 
-title(sidebar.current())
+shown = sidebar.current()
+title(shown)
 all_turns: list[Turn] = st.session_state.setdefault("turns", [])
 cut_off(all_turns)
-draw_history(all_turns, sidebar.current().show_thinking)
+draw_history(all_turns, shown.show_thinking)
 st.session_state[DRAWN] = len(all_turns)
 chat()

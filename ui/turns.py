@@ -127,8 +127,8 @@ def chat_box() -> None:
 
 def _take_files() -> None:
     """Check the pictures sent with a message (before the run): kept for `take_attached`, or refused with
-    the typed text put back in the box. The model is the one chosen in the previous run (the box is drawn
-    before the sidebar), which is the one the person saw when sending."""
+    the typed text put back in the box. The model is the one the last full run chose (a callback runs
+    before the run it starts), which is the one the person saw when sending."""
     value = st.session_state.get(PROMPT)
     st.session_state.pop(ATTACHED, None)
     st.session_state.pop(REFUSED, None)
