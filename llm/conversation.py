@@ -151,18 +151,23 @@ def history(turns: Iterable[Turn], vision: bool = True) -> list[dict[str, Any]]:
 
 # Each page update re-sends the whole text so far and the browser renders it all again as Markdown, a
 # cost that grows with the text, so a long reply is updated less often: 10 times a second at first,
-# 5 at 10,000 characters, twice a second past 40,000 (an 8,000-token answer). `python -m bench.stream`
-# measures how far the page falls behind, and `python -m bench.sessions` what ten tabs' updates cost the
-# browser while another tab waits for its first word; they tuned these.
+# 5 at 10,000 characters, twice a second past 40,000 (an 8,000-token answer). Replies streaming at once
+# share the process's updates: up to five get 10 a second each, ten get 5 each, so a new message is not
+# kept waiting behind other people's updates. `python -m bench.stream` measures how far the page falls
+# behind, and `python -m bench.sessions` what ten tabs' updates cost while another tab waits for its first
+# word; they tuned these.
 FIRST_INTERVAL = 0.1
 LAST_INTERVAL = 0.5
 CHARS_PER_SECOND = 100_000
+UPDATES_PER_SECOND = 50  # the process's, shared by the replies streaming at once
 
 
-def update_interval(turn: Turn) -> float:
-    """Seconds between two page updates of `turn` while it streams (the answer, or the thinking before it)."""
+def update_interval(turn: Turn, streaming: int = 1) -> float:
+    """Seconds between two page updates of `turn` while it streams (the answer, or the thinking before it),
+    with `streaming` replies streaming in this process (`llm.runtime.streams`)."""
     shown = len(turn.content) or len(turn.thinking)
-    return min(LAST_INTERVAL, FIRST_INTERVAL + shown / CHARS_PER_SECOND)
+    first = max(FIRST_INTERVAL, streaming / UPDATES_PER_SECOND)
+    return min(LAST_INTERVAL, first + shown / CHARS_PER_SECOND)
 
 
 def ends_text(event: Event) -> bool:

@@ -24,6 +24,7 @@ _loop: asyncio.AbstractEventLoop | None = None
 _litellm: Future[ModuleType] | None = None
 _warmed = False  # the native Ollama client's warm-up has been started
 _needed = threading.Event()  # set when litellm is wanted now, cutting the preload's wait short
+_streams = 0  # `batches` running in this process: a page reading a stream (`streams`)
 
 
 def loop() -> asyncio.AbstractEventLoop:
@@ -176,6 +177,17 @@ class _Pump(Generic[T]):
             return items, self._ended
 
 
+def streams() -> int:
+    """How many streams this process's pages are reading right now (each `batches` or `iterate`)."""
+    return _streams
+
+
+def _count(change: int) -> None:
+    global _streams
+    with _lock:
+        _streams += change
+
+
 def batches(
     agen: AsyncIterator[T], interval: Callable[[], float], urgent: Callable[[T], bool] = lambda _: False
 ) -> Generator[list[T]]:
@@ -190,6 +202,7 @@ def batches(
     pump: _Pump[T] = _Pump(urgent)
     task = run(_start(pump.drain(agen)))
     handed = -math.inf
+    _count(1)
     try:
         while True:
             items, ended = pump.take(handed + interval())
@@ -201,6 +214,7 @@ def batches(
                     raise pump.error
                 return
     finally:
+        _count(-1)
         run(_cancel(task), timeout=10)
 
 

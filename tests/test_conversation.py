@@ -6,6 +6,8 @@ import json
 import re
 import time
 
+import pytest
+
 from llm.conversation import Turn, answer_chunks, history, to_json, to_markdown, update_interval
 from llm.errors import StreamBroken
 from llm.events import Event, Stats
@@ -77,6 +79,14 @@ def test_update_interval_grows_with_the_text_and_stops_growing() -> None:
     assert update_interval(short) < update_interval(longer) < update_interval(huge)
     assert update_interval(thinking) == update_interval(longer)
     assert update_interval(huge) == update_interval(Turn("assistant", "x" * 20_000_000))
+
+
+def test_replies_streaming_at_once_share_the_process_updates() -> None:
+    turn = Turn("assistant", "x" * 10)
+    alone = update_interval(turn)
+    assert update_interval(turn, 5) == alone  # up to five: each as often as alone
+    assert update_interval(turn, 10) == pytest.approx(2 * alone, rel=0.01)  # ten: half as often each
+    assert update_interval(turn, 10_000) == update_interval(Turn("assistant", "x" * 20_000_000))  # the cap
 
 
 def test_history_sends_answers_but_not_thinking_or_failed_turns() -> None:

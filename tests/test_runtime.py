@@ -77,6 +77,21 @@ def test_batches_raise_the_generator_error_after_the_items_before_it() -> None:
     assert got == [0, 1, 2, 3, 4]
 
 
+def test_streams_counts_the_streams_being_read_until_each_ends_or_is_closed() -> None:
+    before = runtime.streams()  # another test's generator may not be collected yet
+    with closing(runtime.batches(numbers(10**9), lambda: 0.0)) as first:
+        next(first)
+        assert runtime.streams() == before + 1
+        with closing(runtime.iterate(numbers(10**9))) as second:
+            next(second)
+            assert runtime.streams() == before + 2
+        assert runtime.streams() == before + 1
+    assert runtime.streams() == before
+    with pytest.raises(ValueError, match="broken stream"):
+        list(runtime.batches(numbers(10, fail_at=5), lambda: 0.0))
+    assert runtime.streams() == before
+
+
 def test_iterate_hands_over_items_one_by_one() -> None:
     assert list(runtime.iterate(numbers(5))) == [0, 1, 2, 3, 4]
 

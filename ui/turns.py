@@ -259,12 +259,15 @@ class LiveReply:
     ) -> None:
         """Stream into the page; `turn` holds everything that arrived even if the run is stopped.
 
-        Events cross from the loop in batches, a few a second for a long reply (see `update_interval`).
+        Events cross from the loop in batches, a few a second for a long reply or with many replies
+        streaming at once (see `update_interval`).
         `keep(turn)` is called after each batch and at the end (history saves the reply as it streams).
         A run ended by Stop or a click during a draw keeps what the page had shown, not the batch that
         was being drawn; after Stop the thinking block ends and the reply reads Stopped at once.
         """
-        with closing(runtime.batches(events, lambda: update_interval(turn), ends_text)) as batches:
+        with closing(
+            runtime.batches(events, lambda: update_interval(turn, runtime.streams()), ends_text)
+        ) as batches:
             try:
                 for _ in answer_chunks(_kept(batches, turn, keep), turn, self.redraw):
                     self.draw_answer(turn)
