@@ -63,6 +63,33 @@ st.chat_input("Ask anything")
 """
 
 
+# What the app's first page costs before any of its own code: the bare page plus a sidebar with the app's
+# kinds of widgets (the browser loads and draws each kind), the model picker showing a listed model.
+WIDGETS_PAGE = """\
+import os
+
+import streamlit as st
+
+with st.sidebar:
+    st.selectbox("Provider", ["Ollama", "LM Studio", "OpenAI"])
+    st.text_input("Ollama server", "http://127.0.0.1:11434")
+    model, refresh = st.columns([4, 1], vertical_alignment="bottom")
+    model.selectbox("Model", [os.environ["MODEL"] + " · 2.0 GB", "other"])
+    refresh.button(":material/refresh:")
+    st.radio("Thinking", ["Off", "On"], horizontal=True, disabled=True)
+    st.caption("This model cannot think.")
+    st.toggle("Show thinking", value=True)
+    st.selectbox("Keep loaded", ["5 minutes", "1 hour"])
+    st.button("Load model", width="stretch")
+    with st.popover("Generation", width="stretch"):
+        st.text_area("System prompt")
+    st.toggle("Present")
+    st.button("New chat", width="stretch")
+st.title("Chat")
+st.chat_input("Ask anything")
+"""
+
+
 def arguments(doc: str, runs: int, **counts: int) -> argparse.Namespace:
     """`--runs` and any other counts (`naive_runs=1` gives `--naive-runs`, default 1)."""
     parser = argparse.ArgumentParser(description=doc)
@@ -76,10 +103,16 @@ def arguments(doc: str, runs: int, **counts: int) -> argparse.Namespace:
 
 @contextmanager
 def pages_dir() -> Iterator[dict[str, Path]]:
-    """The bare and naive pages written to a temporary folder (served from the repository's folder)."""
+    """The bare, widgets and naive pages written to a temporary folder (served from the repository's
+    folder)."""
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
-        paths = {"bare": Path(tmp) / "bare.py", "naive": Path(tmp) / "naive.py"}
+        paths = {
+            "bare": Path(tmp) / "bare.py",
+            "widgets": Path(tmp) / "widgets.py",
+            "naive": Path(tmp) / "naive.py",
+        }
         paths["bare"].write_text(BARE_PAGE)
+        paths["widgets"].write_text(WIDGETS_PAGE)
         paths["naive"].write_text(NAIVE_PAGE)
         yield paths
 

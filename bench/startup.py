@@ -1,11 +1,13 @@
 """Time to a usable chat page: the app against a bare page with a chat input, measured side by side.
 
 Each run starts a fresh `streamlit run` of each page in turn (the order rotates between runs): a bare page
-with only a chat input, Streamlit's chat tutorial with litellm imported at the top, the app with litellm
-imported before its first draw (bench/eager_app.py: the before), and the app. Chromium opens the page as
-soon as the server answers; usable means the chat box takes input with no run in flight and, for the app,
-the model list has arrived (the Model box shows a listed model's size). Then a first message is sent at
-once and timed until its reply is on the page: loading litellm later must not make that reply slower.
+with only a chat input, the bare page with a sidebar of the app's kinds of widgets and no app code (what
+the browser pays for those widgets alone), Streamlit's chat tutorial with litellm imported at the top, the
+app with litellm imported before its first draw (bench/eager_app.py: the before), and the app. Chromium
+opens the page as soon as the server answers; usable means the chat box takes input with no run in flight
+and, for the app and the widgets page, the model list has arrived (the Model box shows a listed model's
+size). Then a first message is sent at once and timed until its reply is on the page: loading litellm
+later must not make that reply slower.
 
     python -m bench.startup [--runs 3]
 """
@@ -38,6 +40,7 @@ GOAL = 1.2
 REPLY_NOISE = 0.05
 PAGES = {
     "bare": "bare page with a chat input",
+    "widgets": "bare page + the app's sidebar widgets",
     "naive": "naive tutorial page (litellm at the top)",
     "eager": "app, litellm imported at the top (before)",
     "app": "app",
@@ -92,12 +95,14 @@ def main() -> None:
     results: dict[str, list[dict[str, float]]] = {name: [] for name in PAGES}
     with FakeOllama() as ollama, pages_dir() as pages, chromium() as browser:
         env = bench_env(ollama.url, MODEL=MODEL)
-        scripts = {"bare": pages["bare"], "naive": pages["naive"], "app": APP, "eager": EAGER_APP}
+        scripts = {**pages, "app": APP, "eager": EAGER_APP}
         order = list(PAGES)
         for run in range(args.runs):
-            for name in order[run % 4 :] + order[: run % 4]:
-                listed = f"{MODEL} ·" if name in ("app", "eager") else ""
-                results[name].append(measure(browser, scripts[name], env, listed, reply=name != "bare"))
+            turn = run % len(order)
+            for name in order[turn:] + order[:turn]:
+                listed = f"{MODEL} ·" if name in ("widgets", "app", "eager") else ""
+                reply = name in ("naive", "eager", "app")
+                results[name].append(measure(browser, scripts[name], env, listed, reply))
             print(
                 f"run {run + 1}/{args.runs}: "
                 + ", ".join(f"{n} {r[-1]['spawn']:.2f} s" for n, r in results.items()),
@@ -121,6 +126,8 @@ def main() -> None:
     print("\nRatios (median of the per-run ratios)")
     usable = figure("app / bare, start to usable", ratios("app", "bare", "spawn"), "x", f"goal <= {GOAL}")
     figure("app / bare, page open to usable", ratios("app", "bare", "open"), "x")
+    figure("sidebar widgets alone / bare, start to usable", ratios("widgets", "bare", "spawn"), "x")
+    figure("app / sidebar widgets alone, start to usable", ratios("app", "widgets", "spawn"), "x")
     figure("app with litellm at the top / bare (before)", ratios("eager", "bare", "spawn"), "x")
     figure("naive tutorial page / bare (before)", ratios("naive", "bare", "spawn"), "x")
     first = figure(
