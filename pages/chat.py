@@ -29,13 +29,13 @@ from ui.turns import (
 CONTINUE = "Continue exactly where your last answer stopped."  # sent by the Continue button
 
 
-def title(choice: Choice) -> None:
+def title(choice: Choice, turns: list[Turn]) -> None:
     """Above the conversation, drawn by full runs (a sidebar change reruns the whole page)."""
     if present.on():
         present.header(choice)  # one line for the room: the model and its thinking level
         return
     st.title("Chat")
-    if not st.session_state.get("turns"):
+    if not turns:
         st.caption(
             f"Talking to **{plain(choice.target.model) or 'no model yet'}** via "
             f"{choice.settings['provider']}. Thinking streams live above each answer."
@@ -151,8 +151,8 @@ def chat() -> None:
 
 
 shown = sidebar.current()
-title(shown)
 all_turns: list[Turn] = st.session_state.setdefault("turns", [])
+title(shown, all_turns)
 cut_off(all_turns)
 draw_history(all_turns, shown.show_thinking)
 st.session_state[DRAWN] = len(all_turns)
