@@ -50,4 +50,5 @@ def test_a_model_that_cannot_think_gets_a_disabled_control_of_each_look_and_no_l
     radio, box = at.radio(key="thinking_none"), at.selectbox(key="level_none")
     assert radio.disabled and radio.options == ["Off"] and box.disabled and box.options == ["n/a"]
     assert [c.value for c in at.caption] == ["This model cannot think, so no thinking setting is sent."]
+    assert not radio.help and box.help == at.caption[0].value  # the reason once: a caption or a tooltip
     assert at.session_state["radio"] is None and at.session_state["box"] is None

@@ -58,9 +58,8 @@ def thinking_picker(
                 disabled=True,
                 horizontal=True,
                 key=f"{key}_none",
-                help=NO_THINKING_REASON,
             )
-            st.caption(NO_THINKING_REASON)
+            st.caption(NO_THINKING_REASON)  # said once, below the control (not again in a tooltip)
         else:
             st.selectbox("Thinking", ["n/a"], disabled=True, key=f"{key}_none", help=NO_THINKING_REASON)
         return None
