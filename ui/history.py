@@ -306,17 +306,14 @@ def draw(chat_page: StreamlitPage) -> None:
         mine = next((c for c in chats if c.id == current), None)
         if mine is not None:
             _current_menu(who, mine)
-        # A popover: the browser draws a file box only once it is opened, where an open one was drawn with
-        # every page of every visitor (bench/startup.py, a later visitor).
-        with st.popover("Import a conversation", icon=":material/upload_file:", width="stretch"):
-            st.file_uploader(
-                "A conversation exported as JSON",
-                type=["json"],
-                key="history_import",
-                on_change=_import,
-                args=(who,),
-                max_upload_size=100,  # as llm.store.MAX_IMPORT_CHARS
-            )
+        st.file_uploader(
+            "Import a conversation (JSON export)",
+            type=["json"],
+            key="history_import",
+            on_change=_import,
+            args=(who,),
+            max_upload_size=100,  # as llm.store.MAX_IMPORT_CHARS
+        )
 
 
 def _comparison_mark(comparison: Comparison) -> tuple[int, int, bool, bool]:
