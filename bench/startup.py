@@ -19,7 +19,7 @@ import compileall
 import time
 from pathlib import Path
 
-from playwright.sync_api import Browser
+from playwright.sync_api import Browser, Page
 
 from bench.common import (
     APP,
@@ -61,13 +61,12 @@ REPLIED = """text => {
 }"""
 
 
-def opened(browser: Browser, url: str, listed: str) -> tuple[float, float]:
-    """A new browser session opens `url`: when it did, and when the page was usable (time.monotonic())."""
-    with session(browser) as page:
-        start = time.monotonic()
-        page.goto(url)
-        page.wait_for_function(USABLE, arg=listed, timeout=WAIT_MS)
-        return start, time.monotonic()
+def load(page: Page, url: str, listed: str) -> float:
+    """Open `url` in `page` and wait until it is usable; when the opening began (time.monotonic())."""
+    start = time.monotonic()
+    page.goto(url)
+    page.wait_for_function(USABLE, arg=listed, timeout=WAIT_MS)
+    return start
 
 
 def measure(
@@ -77,9 +76,7 @@ def measure(
     from a later visitor's opening of the page to usable."""
     with Served(script, env) as served:
         with session(browser) as page:
-            start = time.monotonic()
-            page.goto(served.url)
-            page.wait_for_function(USABLE, arg=listed, timeout=WAIT_MS)
+            start = load(page, served.url, listed)
             usable = time.monotonic()
             out = {"spawn": usable - served.spawned, "open": usable - start}
             if reply:
@@ -89,8 +86,9 @@ def measure(
                 page.wait_for_function(REPLIED, arg="You said: hi", timeout=WAIT_MS)
                 out["reply"] = time.monotonic() - served.spawned
         time.sleep(max(0.0, usable + SETTLE - time.monotonic()))
-        start, later = opened(browser, served.url, listed)
-        out["later"] = later - start
+        with session(browser) as page:
+            start = load(page, served.url, listed)
+            out["later"] = time.monotonic() - start
         return out
 
 
